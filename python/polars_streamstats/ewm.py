@@ -1,0 +1,188 @@
+"""Exponentially weighted statistics as Polars expressions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from polars_streamstats import _plugin
+from polars_streamstats._internal import EWMean, EWStd, EWVar, RollingEWMean
+
+if TYPE_CHECKING:
+    import polars as pl
+    from polars._typing import IntoExpr
+
+__all__ = ["ewm_mean", "ewm_std", "ewm_var", "rolling_ewm_mean"]
+
+
+def ewm_mean(
+    expr: IntoExpr,
+    *,
+    com: float | None = None,
+    span: float | None = None,
+    half_life: float | None = None,
+    alpha: float | None = None,
+    adjust: bool = True,
+    min_samples: int = 1,
+    ignore_nulls: bool = False,
+) -> pl.Expr:
+    r"""Exponentially weighted mean, with the semantics of :meth:`polars.Expr.ewm_mean`.
+
+    Parameters
+    ----------
+    expr
+        A column name or expression of numbers (integers become Float64, Float32 stays
+        Float32; the computation is in double precision).
+    com, span, half_life, alpha
+        The decay, given exactly one way: :math:`\alpha = 1/(1+com)`, :math:`2/(span+1)`,
+        :math:`1-\exp(-\ln 2/half\_life)`, or directly with :math:`0 < \alpha \le 1`.
+    adjust
+        Divide by the decaying sum of weights (True) or use the recursive form
+        :math:`y_t = (1-\alpha) y_{t-1} + \alpha x_t` (False).
+    min_samples
+        Non-null values needed before a value is output (0 acts as 1).
+    ignore_nulls
+        If False, a null still ages the older values by :math:`1-\alpha`;
+        if True, weights count only non-null values. Null rows always output null.
+
+    Returns
+    -------
+    polars.Expr
+
+    Raises
+    ------
+    ValueError
+        When the options are invalid (raised here, not at collect time).
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_streamstats as pss
+    >>> df = pl.DataFrame({"x": [1.0, 3.0, None, 2.0]})
+    >>> df.select(pss.ewm_mean("x", alpha=0.5, adjust=False))["x"].to_list()
+    [1.0, 2.0, None, 2.0]
+    """
+    opts = EWMean(
+        com=com,
+        span=span,
+        half_life=half_life,
+        alpha=alpha,
+        adjust=adjust,
+        min_samples=min_samples,
+        ignore_nulls=ignore_nulls,
+    )._options()
+    return _plugin.call("ewm_mean", expr, opts)
+
+
+def ewm_var(
+    expr: IntoExpr,
+    *,
+    com: float | None = None,
+    span: float | None = None,
+    half_life: float | None = None,
+    alpha: float | None = None,
+    adjust: bool = True,
+    bias: bool = False,
+    min_samples: int = 1,
+    ignore_nulls: bool = False,
+) -> pl.Expr:
+    r"""Exponentially weighted variance, with the semantics of :meth:`polars.Expr.ewm_var`.
+
+    Options as in :func:`ewm_mean`, plus ``bias``: with False (the default) the weighted
+    variance is scaled by :math:`(\sum w)^2 / ((\sum w)^2 - \sum w^2)`, which is null at the
+    first value. Computed with West's weighted update (no :math:`E[x^2]-E[x]^2`), so it keeps
+    its precision on data far from zero.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_streamstats as pss
+    >>> s = pl.Series("x", [1.0, 3.0, 2.0])
+    >>> pl.select(pss.ewm_var(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
+    [0.0, 1.0, 0.75]
+    """
+    opts = EWVar(
+        com=com,
+        span=span,
+        half_life=half_life,
+        alpha=alpha,
+        adjust=adjust,
+        min_samples=min_samples,
+        ignore_nulls=ignore_nulls,
+        bias=bias,
+    )._options()
+    return _plugin.call("ewm_var", expr, opts)
+
+
+def ewm_std(
+    expr: IntoExpr,
+    *,
+    com: float | None = None,
+    span: float | None = None,
+    half_life: float | None = None,
+    alpha: float | None = None,
+    adjust: bool = True,
+    bias: bool = False,
+    min_samples: int = 1,
+    ignore_nulls: bool = False,
+) -> pl.Expr:
+    """Exponentially weighted standard deviation: the square root of :func:`ewm_var`.
+
+    Semantics of :meth:`polars.Expr.ewm_std`; options as in :func:`ewm_var`.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_streamstats as pss
+    >>> s = pl.Series("x", [1.0, 3.0, 2.0])
+    >>> pl.select(pss.ewm_std(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
+    [0.0, 1.0, 0.8660254037844386]
+    """
+    opts = EWStd(
+        com=com,
+        span=span,
+        half_life=half_life,
+        alpha=alpha,
+        adjust=adjust,
+        min_samples=min_samples,
+        ignore_nulls=ignore_nulls,
+        bias=bias,
+    )._options()
+    return _plugin.call("ewm_std", expr, opts)
+
+
+def rolling_ewm_mean(
+    expr: IntoExpr,
+    *,
+    window_size: int,
+    com: float | None = None,
+    span: float | None = None,
+    half_life: float | None = None,
+    alpha: float | None = None,
+    min_samples: int = 1,
+) -> pl.Expr:
+    r"""Exponentially weighted mean of the last ``window_size`` rows.
+
+    The value ``k`` rows back has weight :math:`(1-\alpha)^k`, normalised over the non-null
+    values in the window. O(1) per row, whatever the window. A null row outputs null (as in
+    :func:`ewm_mean`); ``min_samples`` counts the non-null values in the window. With a
+    window at least as long as the data this is ``ewm_mean(adjust=True,
+    ignore_nulls=False)``. A NaN or infinite value makes the output NaN or infinite while it
+    is inside the window, and stops mattering once it has left.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_streamstats as pss
+    >>> s = pl.Series("x", [1.0, 2.0, 3.0, 4.0])
+    >>> pl.select(pss.rolling_ewm_mean(s, window_size=2, alpha=0.5))["x"].to_list()
+    [1.0, 1.6666666666666667, 2.666666666666667, 3.666666666666667]
+    """
+    opts = RollingEWMean(
+        window_size=window_size,
+        com=com,
+        span=span,
+        half_life=half_life,
+        alpha=alpha,
+        min_samples=min_samples,
+    )._options()
+    return _plugin.call("rolling_ewm_mean", expr, opts)

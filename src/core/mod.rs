@@ -1,0 +1,44 @@
+//! The statistics as plain Rust: no Python, no Polars.
+//!
+//! Every statistic implements [`Statistic`]: it consumes one row at a time (`None` is a
+//! null row), returns that row's output as Polars would emit it, and answers `get()` with
+//! its current estimate. The Polars plugins and the Python objects both drive these structs,
+//! so the two paths run the same arithmetic and give bit-identical numbers.
+
+pub mod error;
+pub mod ewm;
+pub mod snapshot;
+pub mod sweep;
+
+pub use error::StatError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// One online statistic.
+pub trait Statistic: Clone + Serialize + DeserializeOwned + Send + 'static {
+    /// The name of the statistic, as in the Python class (used in snapshots and messages).
+    const NAME: &'static str;
+
+    /// Consume one row (`None` is a null) and return the output for that row, with the
+    /// row semantics of the matching Polars expression (e.g. a null row may output null).
+    fn update(&mut self, x: Option<f64>) -> Option<f64>;
+
+    /// The current estimate; `None` until enough data has been seen.
+    fn get(&self) -> Option<f64>;
+
+    /// Check the invariants of a state, e.g. after it was decoded from foreign bytes.
+    /// Option values are re-validated as at construction, buffers against their sizes.
+    fn validate(&self) -> Result<(), StatError>;
+
+    /// The options as `name=value` pairs, in constructor order (for reprs and pickling).
+    fn options(&self) -> Vec<(&'static str, OptionValue)>;
+}
+
+/// The value of an option, for reprs and for re-building an object.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    Float(f64),
+    Int(u64),
+    Bool(bool),
+    Str(&'static str),
+}

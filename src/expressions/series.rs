@@ -1,0 +1,95 @@
+//! The one generic sweep between Polars Series and the core statistics. The plugins and the
+//! Python objects both go through here, so they run the same loop on the same data.
+
+use polars::prelude::*;
+use pyo3_polars::export::polars_arrow::array::PrimitiveArray;
+use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
+
+use crate::core::sweep::{feed_dense, feed_masked, run_dense, run_masked, Running};
+use crate::core::{StatError, Statistic};
+
+/// An input column whose dtype we cannot treat as numbers.
+#[derive(Debug)]
+pub struct DtypeError(pub DataType);
+
+/// Whether the statistic's output for an input of `dtype` is Float32 (kept) or Float64.
+/// Errors for dtypes that are not numbers.
+pub fn output_dtype(dtype: &DataType) -> Result<DataType, DtypeError> {
+    match dtype {
+        DataType::Float32 => Ok(DataType::Float32),
+        d if d.is_primitive_numeric() || d.is_decimal() || matches!(d, DataType::Null) => Ok(DataType::Float64),
+        other => Err(DtypeError(other.clone())),
+    }
+}
+
+/// The input as Float64, with its original dtype checked.
+fn as_f64(s: &Series) -> Result<Float64Chunked, DtypeError> {
+    output_dtype(s.dtype())?;
+    let cast = s.cast(&DataType::Float64).map_err(|_| DtypeError(s.dtype().clone()))?;
+    cast.f64().cloned().map_err(|_| DtypeError(s.dtype().clone()))
+}
+
+/// Run `stat` over `s` chunk by chunk (state carried across chunks) and return the row
+/// outputs as a Series named like the input, one output chunk per input chunk.
+pub fn run_series<S: Statistic>(stat: &mut S, s: &Series) -> Result<Series, DtypeError> {
+    let ca = as_f64(s)?;
+    let chunks = ca.downcast_iter().map(|arr| {
+        let mut out = Running::with_capacity(arr.len());
+        run_slice(stat, arr.values().as_slice(), arr.validity(), &mut out);
+        to_array(out)
+    });
+    let out = Float64Chunked::from_chunk_iter(s.name().clone(), chunks).into_series();
+    finish(out, s.dtype())
+}
+
+/// Run `stat` over a plain slice of non-null values and return the outputs as a Series.
+pub fn run_slice_series<S: Statistic>(stat: &mut S, name: PlSmallStr, values: &[f64]) -> Series {
+    let mut out = Running::with_capacity(values.len());
+    run_dense(stat, values, &mut out);
+    Float64Chunked::from_chunk_iter(name, [to_array(out)]).into_series()
+}
+
+/// Feed every row of `s` into `stat`, discarding the row outputs.
+pub fn feed_series<S: Statistic>(stat: &mut S, s: &Series) -> Result<(), DtypeError> {
+    for arr in as_f64(s)?.downcast_iter() {
+        let values = arr.values().as_slice();
+        match arr.validity().filter(|v| v.unset_bits() > 0) {
+            None => feed_dense(stat, values),
+            Some(valid) => feed_masked(stat, values, |i| valid.get_bit(i)),
+        }
+    }
+    Ok(())
+}
+
+#[inline]
+fn run_slice<S: Statistic>(stat: &mut S, values: &[f64], validity: Option<&Bitmap>, out: &mut Running) {
+    match validity.filter(|v| v.unset_bits() > 0) {
+        None => run_dense(stat, values, out),
+        Some(valid) => run_masked(stat, values, |i| valid.get_bit(i), out),
+    }
+}
+
+fn to_array(out: Running) -> PrimitiveArray<f64> {
+    let len = out.len();
+    let (values, validity) = out.into_parts();
+    let validity = validity.map(|bytes| Bitmap::from_u8_vec(bytes, len));
+    PrimitiveArray::new(ArrowDataType::Float64, values.into(), validity)
+}
+
+fn finish(out: Series, input_dtype: &DataType) -> Result<Series, DtypeError> {
+    match output_dtype(input_dtype)? {
+        DataType::Float32 => out.cast(&DataType::Float32).map_err(|_| DtypeError(input_dtype.clone())),
+        _ => Ok(out),
+    }
+}
+
+/// A core error as the Polars error a plugin returns.
+pub fn polars_err(function: &str, e: StatError) -> PolarsError {
+    polars_err!(ComputeError: "pss.{}: {}", function, e)
+}
+
+/// A dtype error as the Polars error a plugin returns.
+pub fn dtype_err(function: &str, e: DtypeError) -> PolarsError {
+    polars_err!(ComputeError: "pss.{}: expected a numeric column, got dtype {}", function, e.0)
+}
