@@ -89,6 +89,27 @@ impl EwmOptions {
     }
 }
 
+/// `a / total`, remembered for the last `total`: with `adjust=False` the total weight is
+/// always the same, and with `adjust=True` it soon reaches its fixed point `1/alpha`, so the
+/// division (the slowest step of an update) is almost never repeated. Derived data: not
+/// serialised, and the remembered quotient is bit-identical to a fresh one.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Fraction {
+    total: f64,
+    quotient: f64,
+}
+
+impl Fraction {
+    #[inline(always)]
+    fn of(&mut self, a: f64, total: f64) -> f64 {
+        if total != self.total {
+            self.total = total;
+            self.quotient = a / total;
+        }
+        self.quotient
+    }
+}
+
 /// Exponentially weighted mean, `pl.Expr.ewm_mean`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EwMean {
@@ -97,17 +118,20 @@ pub struct EwMean {
     /// Total weight of the observations so far, relative to the newest one's.
     weight: f64,
     count: u64,
+    #[serde(skip)]
+    fraction: Fraction,
 }
 
 impl EwMean {
     pub fn new(opts: EwmOptions) -> Result<Self, StatError> {
         opts.validate()?;
-        Ok(EwMean { opts, mean: 0.0, weight: 0.0, count: 0 })
+        Ok(EwMean { opts, mean: 0.0, weight: 0.0, count: 0, fraction: Fraction::default() })
     }
 }
 
 impl Statistic for EwMean {
     const NAME: &'static str = "EWMean";
+    const COPY_INTO_LOOPS: bool = true;
 
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
@@ -122,7 +146,7 @@ impl Statistic for EwMean {
                 let a = o.new_weight();
                 let total = self.weight * (1.0 - o.alpha) + a;
                 // `mean + (x - mean) * f` leaves a constant stream exactly constant.
-                self.mean += (x - self.mean) * (a / total);
+                self.mean += (x - self.mean) * self.fraction.of(a, total);
                 self.weight = if o.adjust { total } else { 1.0 };
                 self.count += 1;
             }
@@ -195,12 +219,23 @@ pub struct EwVar {
     weight_sum: f64,
     weight_sq_sum: f64,
     count: u64,
+    #[serde(skip)]
+    fraction: Fraction,
 }
 
 impl EwVar {
     pub fn new(opts: EwVarOptions) -> Result<Self, StatError> {
         opts.ewm().validate()?;
-        Ok(EwVar { opts, mean: 0.0, var: 0.0, weight: 0.0, weight_sum: 0.0, weight_sq_sum: 0.0, count: 0 })
+        Ok(EwVar {
+            opts,
+            mean: 0.0,
+            var: 0.0,
+            weight: 0.0,
+            weight_sum: 0.0,
+            weight_sq_sum: 0.0,
+            count: 0,
+            fraction: Fraction::default(),
+        })
     }
 
     #[inline(always)]
@@ -227,6 +262,7 @@ impl EwVar {
 
 impl Statistic for EwVar {
     const NAME: &'static str = "EWVar";
+    const COPY_INTO_LOOPS: bool = true;
 
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
@@ -243,7 +279,7 @@ impl Statistic for EwVar {
                 self.decay();
                 let a = self.opts.ewm().new_weight();
                 let total = self.weight + a;
-                let f = a / total;
+                let f = self.fraction.of(a, total);
                 let d = x - self.mean;
                 self.mean += d * f;
                 // West: S' = (1-f)(S + f d²); an infinite deviation makes the variance NaN.
@@ -299,6 +335,7 @@ impl EwStd {
 
 impl Statistic for EwStd {
     const NAME: &'static str = "EWStd";
+    const COPY_INTO_LOOPS: bool = true;
 
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {

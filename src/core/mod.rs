@@ -30,6 +30,12 @@ pub trait Statistic: Clone + Serialize + DeserializeOwned + Send + 'static {
     /// Option values are re-validated as at construction, buffers against their sizes.
     fn validate(&self) -> Result<(), StatError>;
 
+    /// Whether the sweeps should run on a local copy of the state. LLVM keeps a local's
+    /// fields in registers through the hot loop but often not those behind a `&mut`; for a
+    /// small state the copy costs nothing and halves the time per row (measured: EWMean
+    /// 4.4 → 2.0 ns). States that own large buffers leave this `false`.
+    const COPY_INTO_LOOPS: bool = false;
+
     /// The options as `name=value` pairs, in constructor order (for reprs and pickling).
     fn options(&self) -> Vec<(&'static str, OptionValue)>;
 }
