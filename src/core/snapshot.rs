@@ -31,13 +31,14 @@ pub fn decode<S: Statistic>(bytes: &[u8]) -> Result<S, StatError> {
             bytes[3]
         )));
     }
-    let ((name, stat), rest): ((String, S), &[u8]) = postcard::take_from_bytes(&bytes[4..])
-        .map_err(|e| bad(format!("corrupt or truncated data ({e})")))?;
-    if !rest.is_empty() {
-        return Err(bad(format!("{} unexpected trailing bytes", rest.len())));
-    }
+    let corrupt = |e: postcard::Error| bad(format!("corrupt or truncated data ({e})"));
+    let (name, rest): (String, &[u8]) = postcard::take_from_bytes(&bytes[4..]).map_err(corrupt)?;
     if name != S::NAME {
         return Err(bad(format!("the snapshot holds a {name}")));
+    }
+    let (stat, rest): (S, &[u8]) = postcard::take_from_bytes(rest).map_err(corrupt)?;
+    if !rest.is_empty() {
+        return Err(bad(format!("{} unexpected trailing bytes", rest.len())));
     }
     stat.validate().map_err(|e| bad(e.to_string()))?;
     Ok(stat)

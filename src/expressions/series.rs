@@ -18,7 +18,9 @@ pub struct DtypeError(pub DataType);
 pub fn output_dtype(dtype: &DataType) -> Result<DataType, DtypeError> {
     match dtype {
         DataType::Float32 => Ok(DataType::Float32),
-        d if d.is_primitive_numeric() || d.is_decimal() || matches!(d, DataType::Null) => Ok(DataType::Float64),
+        d if d.is_primitive_numeric() || d.is_decimal() || matches!(d, DataType::Boolean | DataType::Null) => {
+            Ok(DataType::Float64)
+        }
         other => Err(DtypeError(other.clone())),
     }
 }
