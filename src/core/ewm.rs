@@ -212,6 +212,11 @@ impl EwVarOptions {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EwVar {
     opts: EwVarOptions,
+    /// The first value (when finite): the mean is kept relative to it, so that its rounding
+    /// error scales with the spread of the data rather than its magnitude. At 1e9 + N(0, 1)
+    /// an absolute running mean alone is off by ~1e-7, and so is the variance (as in Polars).
+    shift: f64,
+    /// Weighted mean of `x - shift`.
     mean: f64,
     /// Biased weighted variance of the observations so far.
     var: f64,
@@ -228,6 +233,7 @@ impl EwVar {
         opts.ewm().validate()?;
         Ok(EwVar {
             opts,
+            shift: 0.0,
             mean: 0.0,
             var: 0.0,
             weight: 0.0,
@@ -268,7 +274,8 @@ impl Statistic for EwVar {
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         match x {
             Some(x) if self.count == 0 => {
-                self.mean = x;
+                self.shift = if x.is_finite() { x } else { 0.0 };
+                self.mean = x - self.shift;
                 self.var = 0.0;
                 self.weight = 1.0;
                 self.weight_sum = 1.0;
@@ -280,7 +287,7 @@ impl Statistic for EwVar {
                 let a = self.opts.ewm().new_weight();
                 let total = self.weight + a;
                 let f = self.fraction.of(a, total);
-                let d = x - self.mean;
+                let d = (x - self.shift) - self.mean;
                 self.mean += d * f;
                 // West: S' = (1-f)(S + f d²); an infinite deviation makes the variance NaN.
                 self.var = if d.is_infinite() { f64::NAN } else { (1.0 - f) * (self.var + f * d * d) };
