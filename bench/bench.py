@@ -33,8 +33,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import polars_streamstats as pss
 from river import stats as river_stats
+
+import polars_streamstats as pss
 
 RIVER_VERSION = version("river")
 

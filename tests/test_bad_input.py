@@ -72,7 +72,7 @@ def test_wrong_option_types_raise_type_error(build: Callable[..., Any]) -> None:
 
 def test_options_are_keyword_only_in_rolling() -> None:
     with pytest.raises(TypeError):
-        pss.rolling_ewm_mean("x", 10, 0.5)  # type: ignore[misc]
+        pss.rolling_ewm_mean("x", 10, 0.5)  # type: ignore[call-arg]
 
 
 @pytest.mark.parametrize(

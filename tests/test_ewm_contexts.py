@@ -17,9 +17,9 @@ def df() -> pl.DataFrame:
     rng = np.random.default_rng(3)
     n = 3_000
     values = rng.normal(0.0, 1.0, n)
-    frame = pl.DataFrame(
-        {"g": rng.integers(0, 7, n), "x": values, "i": np.arange(n)}
-    ).with_columns(x=pl.when(pl.col("i") % 11 == 0).then(None).otherwise(pl.col("x")))
+    frame = pl.DataFrame({"g": rng.integers(0, 7, n), "x": values, "i": np.arange(n)}).with_columns(
+        x=pl.when(pl.col("i") % 11 == 0).then(None).otherwise(pl.col("x"))
+    )
     # Three chunks, so every context also sees chunk boundaries.
     return pl.concat([frame[:1000], frame[1000:1700], frame[1700:]], rechunk=False)
 
@@ -31,7 +31,7 @@ def ours_and_polars(alpha: float = 0.2) -> list[tuple[pl.Expr, pl.Expr]]:
         (pss.ewm_var("x", alpha=alpha), x.ewm_var(alpha=alpha)),
         (pss.ewm_std("x", alpha=alpha, adjust=False), x.ewm_std(alpha=alpha, adjust=False)),
         (pss.ewm_mean(x * 2, alpha=alpha), (x * 2).ewm_mean(alpha=alpha)),
-        (pl.col("x").pss.ewm_var(alpha=alpha, bias=True), x.ewm_var(alpha=alpha, bias=True)),
+        (pl.col("x").pss.ewm_var(alpha=alpha, bias=True), x.ewm_var(alpha=alpha, bias=True)),  # type: ignore[attr-defined]  # runtime-registered namespace
     ]
 
 
@@ -113,11 +113,11 @@ def test_rolling_ewm_mean_over_groups(df: pl.DataFrame) -> None:
 def test_namespace_matches_functions(df: pl.DataFrame) -> None:
     x = pl.col("x")
     pairs = [
-        (x.pss.ewm_mean(span=5), pss.ewm_mean("x", span=5)),
-        (x.pss.ewm_var(com=2, bias=True), pss.ewm_var("x", com=2, bias=True)),
-        (x.pss.ewm_std(half_life=3), pss.ewm_std("x", half_life=3)),
+        (x.pss.ewm_mean(span=5), pss.ewm_mean("x", span=5)),  # type: ignore[attr-defined]  # runtime-registered namespace
+        (x.pss.ewm_var(com=2, bias=True), pss.ewm_var("x", com=2, bias=True)),  # type: ignore[attr-defined]  # runtime-registered namespace
+        (x.pss.ewm_std(half_life=3), pss.ewm_std("x", half_life=3)),  # type: ignore[attr-defined]  # runtime-registered namespace
         (
-            x.pss.rolling_ewm_mean(window_size=4, alpha=0.5),
+            x.pss.rolling_ewm_mean(window_size=4, alpha=0.5),  # type: ignore[attr-defined]  # runtime-registered namespace
             pss.rolling_ewm_mean("x", window_size=4, alpha=0.5),
         ),
     ]

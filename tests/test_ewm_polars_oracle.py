@@ -12,7 +12,6 @@ import pytest
 from polars.testing import assert_series_equal
 
 import polars_streamstats as pss
-
 from tests.helpers import chunked
 
 INF = math.inf
@@ -121,9 +120,7 @@ def test_float32_stays_float32(name: str) -> None:
 @pytest.mark.parametrize("name", list(OURS))
 @pytest.mark.parametrize("pieces", [2, 3, 7])
 def test_multi_chunk_equals_single_chunk(name: str, pieces: int) -> None:
-    values: list[float | None] = [
-        None if i % 5 == 2 else float((i * 13) % 17) for i in range(50)
-    ]
+    values: list[float | None] = [None if i % 5 == 2 else float((i * 13) % 17) for i in range(50)]
     multi = chunked(values, pieces)
     single = pl.Series("x", values)
     a = pl.select(OURS[name](multi, alpha=0.2)).to_series()
@@ -133,9 +130,7 @@ def test_multi_chunk_equals_single_chunk(name: str, pieces: int) -> None:
 
 
 def test_rolling_ewm_mean_with_long_window_equals_adjusted_ewm_mean() -> None:
-    values: list[float | None] = [
-        None if i % 4 == 1 else math.sin(i) * 100 for i in range(500)
-    ]
+    values: list[float | None] = [None if i % 4 == 1 else math.sin(i) * 100 for i in range(500)]
     s = pl.Series("x", values)
     ours = pl.select(pss.rolling_ewm_mean(s, window_size=10_000, alpha=0.1)).to_series()
     expected = s.ewm_mean(alpha=0.1, adjust=True, ignore_nulls=False)

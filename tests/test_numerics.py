@@ -18,7 +18,7 @@ def exact_ew_var(xs: np.ndarray, alpha: float, adjust: bool, bias: bool) -> floa
     a = Decimal(alpha)
     beta = 1 - a
     n = len(xs)
-    weights = []
+    weights: list[Decimal] = []
     w = Decimal(1)
     for k in range(n):  # weight of the value k rows back
         if adjust or k == n - 1:
@@ -28,11 +28,12 @@ def exact_ew_var(xs: np.ndarray, alpha: float, adjust: bool, bias: bool) -> floa
         w *= beta
     weights.reverse()
     vals = [Decimal(float(x)) for x in xs]
-    s = sum(weights)
-    mean = sum(wi * v for wi, v in zip(weights, vals, strict=True)) / s
-    var = sum(wi * (v - mean) ** 2 for wi, v in zip(weights, vals, strict=True)) / s
+    zero = Decimal(0)
+    s = sum(weights, zero)
+    mean = sum((wi * v for wi, v in zip(weights, vals, strict=True)), zero) / s
+    var = sum((wi * (v - mean) ** 2 for wi, v in zip(weights, vals, strict=True)), zero) / s
     if not bias:
-        q = sum(wi * wi for wi in weights)
+        q = sum((wi * wi for wi in weights), zero)
         var *= s * s / (s * s - q)
     return float(var)
 
@@ -68,8 +69,9 @@ def test_rolling_ewm_mean_forgets_large_values() -> None:
     out = pss.RollingEWMean(window_size=window, alpha=alpha).running(xs)
     tail = xs[-window:]
     weights = (1 - alpha) ** np.arange(window)[::-1]
-    exact = float(
-        sum(Decimal(float(w)) * Decimal(float(v)) for w, v in zip(weights, tail, strict=True))
-        / sum(Decimal(float(w)) for w in weights)
+    zero = Decimal(0)
+    num = sum(
+        (Decimal(float(w)) * Decimal(float(v)) for w, v in zip(weights, tail, strict=True)), zero
     )
+    exact = float(num / sum((Decimal(float(w)) for w in weights), zero))
     assert out[-1] == pytest.approx(exact, rel=1e-9, abs=1e-12)

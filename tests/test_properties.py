@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import polars as pl
 from hypothesis import given, settings
@@ -91,7 +92,8 @@ def assert_close(got: list[Value], expected: list[Value], scale: float) -> None:
     assert len(got) == len(expected)
     for i, (g, e) in enumerate(zip(got, expected, strict=True)):
         if e is None or g is None:
-            assert g is None and e is None, f"row {i}: {g} vs {e}"
+            assert g is None, f"row {i}: {g} vs {e}"
+            assert e is None, f"row {i}: {g} vs {e}"
         elif math.isnan(e):
             assert math.isnan(g), f"row {i}: {g} vs NaN"
         else:
@@ -124,7 +126,14 @@ def test_ewm_expression_object_reference(
     pieces: int,
 ) -> None:
     s = split(xs, pieces)
-    opts = {"alpha": alpha, "adjust": adjust, "ignore_nulls": ignore_nulls, "min_samples": min_samples}
+    expr: pl.Expr
+    obj: pss.EWMean | pss.EWVar | pss.EWStd
+    opts: dict[str, Any] = {
+        "alpha": alpha,
+        "adjust": adjust,
+        "ignore_nulls": ignore_nulls,
+        "min_samples": min_samples,
+    }
     if what == "mean":
         expr, obj = pss.ewm_mean(s, **opts), pss.EWMean(**opts)
     elif what == "var":
@@ -151,9 +160,10 @@ def test_rolling_ewm_expression_object_reference(
     xs: list[Value], window: int, alpha: float, min_samples: int, pieces: int
 ) -> None:
     s = split(xs, pieces)
-    opts = {"window_size": window, "alpha": alpha, "min_samples": min_samples}
+    opts: dict[str, Any] = {"window_size": window, "alpha": alpha, "min_samples": min_samples}
     from_expr = pl.select(pss.rolling_ewm_mean(s, **opts)).to_series()
     obj = pss.RollingEWMean(**opts)
+    # Row outputs from single updates: get() after each non-null row (null rows output null).
     one_by_one = [obj.update(x).get() if x is not None else obj.update(x) and None for x in xs]
     assert_series_equal(pss.RollingEWMean(**opts).running(s), from_expr, check_exact=True)
     got = from_expr.to_list()

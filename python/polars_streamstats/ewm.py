@@ -98,7 +98,7 @@ def ewm_var(
     >>> import polars_streamstats as pss
     >>> s = pl.Series("x", [1.0, 3.0, 2.0])
     >>> pl.select(pss.ewm_var(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
-    [0.0, 1.0, 0.75]
+    [0.0, 1.0, 0.5]
     """
     opts = EWVar(
         com=com,
@@ -135,7 +135,7 @@ def ewm_std(
     >>> import polars_streamstats as pss
     >>> s = pl.Series("x", [1.0, 3.0, 2.0])
     >>> pl.select(pss.ewm_std(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
-    [0.0, 1.0, 0.8660254037844386]
+    [0.0, 1.0, 0.7071067811865476]
     """
     opts = EWStd(
         com=com,
@@ -175,7 +175,7 @@ def rolling_ewm_mean(
     >>> import polars_streamstats as pss
     >>> s = pl.Series("x", [1.0, 2.0, 3.0, 4.0])
     >>> pl.select(pss.rolling_ewm_mean(s, window_size=2, alpha=0.5))["x"].to_list()
-    [1.0, 1.6666666666666667, 2.666666666666667, 3.666666666666667]
+    [1.0, 1.6666666666666665, 2.6666666666666665, 3.6666666666666665]
     """
     opts = RollingEWMean(
         window_size=window_size,

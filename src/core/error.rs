@@ -20,7 +20,10 @@ pub enum StatError {
 
 impl StatError {
     pub(crate) fn option(name: &'static str, message: impl Into<String>) -> Self {
-        StatError::InvalidOption { name, message: message.into() }
+        StatError::InvalidOption {
+            name,
+            message: message.into(),
+        }
     }
 }
 
@@ -38,7 +41,11 @@ impl fmt::Display for StatError {
 impl std::error::Error for StatError {}
 
 /// `Ok(())` when `cond` holds, otherwise an [`StatError::InvalidOption`].
-pub(crate) fn ensure(cond: bool, name: &'static str, message: impl FnOnce() -> String) -> Result<(), StatError> {
+pub(crate) fn ensure(
+    cond: bool,
+    name: &'static str,
+    message: impl FnOnce() -> String,
+) -> Result<(), StatError> {
     if cond {
         Ok(())
     } else {

@@ -20,24 +20,33 @@ pub fn resolve_alpha(
     half_life: Option<f64>,
     alpha: Option<f64>,
 ) -> Result<f64, StatError> {
-    let given = [com, span, half_life, alpha].iter().filter(|v| v.is_some()).count();
+    let given = [com, span, half_life, alpha]
+        .iter()
+        .filter(|v| v.is_some())
+        .count();
     if given != 1 {
         return Err(StatError::ConflictingOptions(
             "exactly one of `com`, `span`, `half_life` or `alpha` must be set".into(),
         ));
     }
     if let Some(com) = com {
-        ensure(com >= 0.0 && com.is_finite(), "com", || format!("must be >= 0 (found {com})"))?;
+        ensure(com >= 0.0 && com.is_finite(), "com", || {
+            format!("must be >= 0 (found {com})")
+        })?;
         return Ok(1.0 / (1.0 + com));
     }
     if let Some(span) = span {
-        ensure(span >= 1.0 && span.is_finite(), "span", || format!("must be >= 1 (found {span})"))?;
+        ensure(span >= 1.0 && span.is_finite(), "span", || {
+            format!("must be >= 1 (found {span})")
+        })?;
         return Ok(2.0 / (span + 1.0));
     }
     if let Some(half_life) = half_life {
-        ensure(half_life > 0.0 && half_life.is_finite(), "half_life", || {
-            format!("must be > 0 (found {half_life})")
-        })?;
+        ensure(
+            half_life > 0.0 && half_life.is_finite(),
+            "half_life",
+            || format!("must be > 0 (found {half_life})"),
+        )?;
         return Ok(1.0 - (-(2.0f64.ln()) / half_life).exp());
     }
     let alpha = alpha.unwrap_or(f64::NAN);
@@ -46,7 +55,9 @@ pub fn resolve_alpha(
 }
 
 fn check_alpha(alpha: f64) -> Result<(), StatError> {
-    ensure(alpha > 0.0 && alpha <= 1.0, "alpha", || format!("must be in (0, 1] (found {alpha})"))
+    ensure(alpha > 0.0 && alpha <= 1.0, "alpha", || {
+        format!("must be in (0, 1] (found {alpha})")
+    })
 }
 
 /// Options shared by the cumulative exponentially weighted statistics.
@@ -125,7 +136,13 @@ pub struct EwMean {
 impl EwMean {
     pub fn new(opts: EwmOptions) -> Result<Self, StatError> {
         opts.validate()?;
-        Ok(EwMean { opts, mean: 0.0, weight: 0.0, count: 0, fraction: Fraction::default() })
+        Ok(EwMean {
+            opts,
+            mean: 0.0,
+            weight: 0.0,
+            count: 0,
+            fraction: Fraction::default(),
+        })
     }
 }
 
@@ -178,7 +195,9 @@ fn check_weight(w: f64) -> Result<(), StatError> {
     if w >= 0.0 && w.is_finite() {
         Ok(())
     } else {
-        Err(StatError::InvalidState(format!("weight {w} is not a finite non-negative number")))
+        Err(StatError::InvalidState(format!(
+            "weight {w} is not a finite non-negative number"
+        )))
     }
 }
 
@@ -290,7 +309,11 @@ impl Statistic for EwVar {
                 let d = (x - self.shift) - self.mean;
                 self.mean += d * f;
                 // West: S' = (1-f)(S + f d²); an infinite deviation makes the variance NaN.
-                self.var = if d.is_infinite() { f64::NAN } else { (1.0 - f) * (self.var + f * d * d) };
+                self.var = if d.is_infinite() {
+                    f64::NAN
+                } else {
+                    (1.0 - f) * (self.var + f * d * d)
+                };
                 self.weight_sum += a;
                 self.weight_sq_sum += a * a;
                 if self.opts.adjust {
@@ -448,7 +471,9 @@ fn leave_weight(opts: RollingEwmOptions) -> f64 {
 }
 
 pub(crate) fn check_window(window_size: u64) -> Result<(), StatError> {
-    ensure(window_size >= 1, "window_size", || format!("must be >= 1 (found {window_size})"))
+    ensure(window_size >= 1, "window_size", || {
+        format!("must be >= 1 (found {window_size})")
+    })
 }
 
 impl Statistic for RollingEwMean {
@@ -499,18 +524,26 @@ impl Statistic for RollingEwMean {
         check_window(self.opts.window_size)?;
         check_weight(self.weight)?;
         if self.window.len() as u64 > self.opts.window_size {
-            return Err(StatError::InvalidState("window holds more rows than window_size".into()));
+            return Err(StatError::InvalidState(
+                "window holds more rows than window_size".into(),
+            ));
         }
         let expected = leave_weight(self.opts);
         if !(self.leave_weight - expected).abs().le(&(1e-12 * expected)) {
-            return Err(StatError::InvalidState("leaving weight does not match alpha and window_size".into()));
+            return Err(StatError::InvalidState(
+                "leaving weight does not match alpha and window_size".into(),
+            ));
         }
         let mut probe = RollingEwMean::new(self.opts)?;
         for v in self.window.iter().flatten() {
             probe.count_class(*v, 1);
         }
-        if (probe.finite, probe.nan, probe.pos_inf, probe.neg_inf) != (self.finite, self.nan, self.pos_inf, self.neg_inf) {
-            return Err(StatError::InvalidState("value counts do not match the window".into()));
+        if (probe.finite, probe.nan, probe.pos_inf, probe.neg_inf)
+            != (self.finite, self.nan, self.pos_inf, self.neg_inf)
+        {
+            return Err(StatError::InvalidState(
+                "value counts do not match the window".into(),
+            ));
         }
         Ok(())
     }
@@ -533,11 +566,22 @@ mod tests {
     const X: [f64; 12] = [1.0, 3.0, 2.0, 8.0, 5.0, 4.0, 7.0, 6.0, 10.0, 9.0, -2.0, 0.5];
 
     fn opts(alpha: f64, adjust: bool) -> EwmOptions {
-        EwmOptions { alpha, adjust, min_samples: 1, ignore_nulls: false }
+        EwmOptions {
+            alpha,
+            adjust,
+            min_samples: 1,
+            ignore_nulls: false,
+        }
     }
 
     fn var_opts(alpha: f64, adjust: bool, bias: bool) -> EwVarOptions {
-        EwVarOptions { alpha, adjust, min_samples: 1, ignore_nulls: false, bias }
+        EwVarOptions {
+            alpha,
+            adjust,
+            min_samples: 1,
+            ignore_nulls: false,
+            bias,
+        }
     }
 
     fn close(a: Option<f64>, b: Option<f64>, tol: f64) -> bool {
@@ -559,11 +603,17 @@ mod tests {
         for (o, e) in out.iter().zip([1.0, 1.6, 1.72, 3.604, 4.0228]) {
             assert!(close(*o, Some(e), 1e-14), "{o:?} vs {e}");
         }
-        let var = run_options(&mut EwVar::new(var_opts(0.3, false, true)).unwrap(), &all(&X));
+        let var = run_options(
+            &mut EwVar::new(var_opts(0.3, false, true)).unwrap(),
+            &all(&X),
+        );
         for (o, e) in var.iter().zip([0.0, 0.84, 0.6216, 8.717184]) {
             assert!(close(*o, Some(e), 1e-13), "{o:?} vs {e}");
         }
-        let unbiased = run_options(&mut EwVar::new(var_opts(0.3, false, false)).unwrap(), &all(&X));
+        let unbiased = run_options(
+            &mut EwVar::new(var_opts(0.3, false, false)).unwrap(),
+            &all(&X),
+        );
         assert_eq!(unbiased[0], None);
         for (o, e) in unbiased[1..].iter().zip([2.0, 0.99328859, 11.99653199]) {
             assert!(close(*o, Some(e), 1e-8), "{o:?} vs {e}");
@@ -573,7 +623,15 @@ mod tests {
     #[test]
     fn adjust_true_is_normalised_weighted_mean() {
         // Direct definition with nulls aging the weights (ignore_nulls=False).
-        let xs = [Some(2.0), None, Some(5.0), Some(-1.0), None, None, Some(4.0)];
+        let xs = [
+            Some(2.0),
+            None,
+            Some(5.0),
+            Some(-1.0),
+            None,
+            None,
+            Some(4.0),
+        ];
         let alpha = 0.4f64;
         let out = run_options(&mut EwMean::new(opts(alpha, true)).unwrap(), &xs);
         for t in 0..xs.len() {
@@ -588,7 +646,11 @@ mod tests {
                 }
                 num / den
             });
-            assert!(close(out[t], expected, 1e-14), "row {t}: {:?} vs {expected:?}", out[t]);
+            assert!(
+                close(out[t], expected, 1e-14),
+                "row {t}: {:?} vs {expected:?}",
+                out[t]
+            );
         }
     }
 
@@ -608,8 +670,14 @@ mod tests {
         assert_eq!(resolve_alpha(None, Some(3.0), None, None).unwrap(), 0.5);
         assert!((resolve_alpha(None, None, Some(1.0), None).unwrap() - 0.5).abs() < 1e-15);
         assert_eq!(resolve_alpha(None, None, None, Some(1.0)).unwrap(), 1.0);
-        assert!(matches!(resolve_alpha(None, None, None, None), Err(StatError::ConflictingOptions(_))));
-        assert!(matches!(resolve_alpha(Some(1.0), None, None, Some(0.5)), Err(StatError::ConflictingOptions(_))));
+        assert!(matches!(
+            resolve_alpha(None, None, None, None),
+            Err(StatError::ConflictingOptions(_))
+        ));
+        assert!(matches!(
+            resolve_alpha(Some(1.0), None, None, Some(0.5)),
+            Err(StatError::ConflictingOptions(_))
+        ));
         for (bad, name) in [
             (resolve_alpha(Some(-1.0), None, None, None), "com"),
             (resolve_alpha(None, Some(0.5), None, None), "span"),
@@ -629,7 +697,9 @@ mod tests {
     fn variance_is_stable_far_from_zero() {
         // 1e9 + a small deterministic wiggle: compare with the same recursion run on the
         // wiggle alone (variance is shift invariant; the shifted run has no cancellation).
-        let wiggle: Vec<f64> = (0..100_000).map(|i| ((i * 7919 % 1000) as f64 / 1000.0 - 0.5) * 2.0).collect();
+        let wiggle: Vec<f64> = (0..100_000)
+            .map(|i| ((i * 7919 % 1000) as f64 / 1000.0 - 0.5) * 2.0)
+            .collect();
         let shifted: Vec<f64> = wiggle.iter().map(|w| 1e9 + w).collect();
         for adjust in [true, false] {
             let mut a = EwVar::new(var_opts(0.01, adjust, false)).unwrap();
@@ -647,11 +717,21 @@ mod tests {
     #[test]
     fn rolling_ewm_matches_direct_definition() {
         let xs: Vec<Option<f64>> = (0..200)
-            .map(|i| if i % 7 == 3 { None } else { Some(((i * 37 % 23) as f64) - 11.0 + 1e6) })
+            .map(|i| {
+                if i % 7 == 3 {
+                    None
+                } else {
+                    Some(((i * 37 % 23) as f64) - 11.0 + 1e6)
+                }
+            })
             .collect();
         for window in [1u64, 2, 5, 50, 500] {
             for alpha in [0.05, 0.5, 1.0] {
-                let o = RollingEwmOptions { alpha, window_size: window, min_samples: 1 };
+                let o = RollingEwmOptions {
+                    alpha,
+                    window_size: window,
+                    min_samples: 1,
+                };
                 let out = run_options(&mut RollingEwMean::new(o).unwrap(), &xs);
                 for t in 0..xs.len() {
                     let lo = (t + 1).saturating_sub(window as usize);
@@ -664,7 +744,11 @@ mod tests {
                         }
                     }
                     let expected = xs[t].and((den > 0.0).then(|| 1e6 + num / den));
-                    assert!(close(out[t], expected, 1e-12), "W={window} a={alpha} row {t}: {:?} vs {expected:?}", out[t]);
+                    assert!(
+                        close(out[t], expected, 1e-12),
+                        "W={window} a={alpha} row {t}: {:?} vs {expected:?}",
+                        out[t]
+                    );
                 }
             }
         }
@@ -672,16 +756,44 @@ mod tests {
 
     #[test]
     fn rolling_ewm_with_large_window_equals_ewm_mean_adjusted() {
-        let xs: Vec<Option<f64>> = (0..300).map(|i| if i % 5 == 1 { None } else { Some((i as f64).sin()) }).collect();
-        let a = run_options(&mut RollingEwMean::new(RollingEwmOptions { alpha: 0.2, window_size: 1000, min_samples: 1 }).unwrap(), &xs);
+        let xs: Vec<Option<f64>> = (0..300)
+            .map(|i| {
+                if i % 5 == 1 {
+                    None
+                } else {
+                    Some((i as f64).sin())
+                }
+            })
+            .collect();
+        let a = run_options(
+            &mut RollingEwMean::new(RollingEwmOptions {
+                alpha: 0.2,
+                window_size: 1000,
+                min_samples: 1,
+            })
+            .unwrap(),
+            &xs,
+        );
         let b = run_options(&mut EwMean::new(opts(0.2, true)).unwrap(), &xs);
         assert_eq!(a, b);
     }
 
     #[test]
     fn rolling_ewm_recovers_after_non_finite_values_leave() {
-        let xs = [Some(1.0), Some(f64::NAN), Some(2.0), Some(f64::INFINITY), Some(3.0), Some(4.0), Some(5.0)];
-        let o = RollingEwmOptions { alpha: 0.5, window_size: 2, min_samples: 1 };
+        let xs = [
+            Some(1.0),
+            Some(f64::NAN),
+            Some(2.0),
+            Some(f64::INFINITY),
+            Some(3.0),
+            Some(4.0),
+            Some(5.0),
+        ];
+        let o = RollingEwmOptions {
+            alpha: 0.5,
+            window_size: 2,
+            min_samples: 1,
+        };
         let out = run_options(&mut RollingEwMean::new(o).unwrap(), &xs);
         assert!(out[1].unwrap().is_nan() && out[2].unwrap().is_nan());
         assert_eq!(out[3], Some(f64::INFINITY));
@@ -692,7 +804,12 @@ mod tests {
 
     #[test]
     fn snapshots_round_trip_and_reject_bad_bytes() {
-        let mut s = RollingEwMean::new(RollingEwmOptions { alpha: 0.1, window_size: 3, min_samples: 1 }).unwrap();
+        let mut s = RollingEwMean::new(RollingEwmOptions {
+            alpha: 0.1,
+            window_size: 3,
+            min_samples: 1,
+        })
+        .unwrap();
         for x in [1.0, 2.0, 3.0, 4.0] {
             s.update(Some(x));
         }
@@ -701,7 +818,10 @@ mod tests {
         assert_eq!(back, s);
         assert_eq!(back.update(Some(9.0)), s.clone().update(Some(9.0)));
         for cut in 0..bytes.len() {
-            assert!(snapshot::decode::<RollingEwMean>(&bytes[..cut]).is_err(), "cut at {cut}");
+            assert!(
+                snapshot::decode::<RollingEwMean>(&bytes[..cut]).is_err(),
+                "cut at {cut}"
+            );
         }
         assert!(snapshot::decode::<EwMean>(&bytes).is_err());
         let mut extra = bytes.clone();
@@ -714,7 +834,9 @@ mod tests {
         let mut seed = 12345u64;
         for _ in 0..2000 {
             let mut b = bytes.clone();
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let i = 4 + (seed >> 33) as usize % (b.len() - 4);
             b[i] ^= (seed >> 13) as u8 | 1;
             let _ = snapshot::decode::<RollingEwMean>(&b);

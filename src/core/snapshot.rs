@@ -21,7 +21,8 @@ pub fn encode<S: Statistic>(stat: &S) -> Vec<u8> {
 }
 
 pub fn decode<S: Statistic>(bytes: &[u8]) -> Result<S, StatError> {
-    let bad = |why: String| StatError::InvalidState(format!("cannot restore {} state: {why}", S::NAME));
+    let bad =
+        |why: String| StatError::InvalidState(format!("cannot restore {} state: {why}", S::NAME));
     if bytes.len() < 4 || &bytes[..3] != MAGIC {
         return Err(bad("not a polars-streamstats snapshot".into()));
     }

@@ -19,7 +19,11 @@ impl Running {
     pub fn with_capacity(n: usize) -> Self {
         let values = Vec::with_capacity(n);
         advise_huge_pages(&values);
-        Running { values, words: Vec::with_capacity(n.div_ceil(64)), word: 0 }
+        Running {
+            values,
+            words: Vec::with_capacity(n.div_ceil(64)),
+            word: 0,
+        }
     }
 
     /// Record the outputs of an exact-size run of rows.
@@ -28,7 +32,8 @@ impl Running {
         let n = outputs.len();
         let start = self.values.len();
         self.values.reserve(n);
-        self.words.reserve((start + n).div_ceil(64) - self.words.len());
+        self.words
+            .reserve((start + n).div_ceil(64) - self.words.len());
         let spare = &mut self.values.spare_capacity_mut()[..n];
         let mut outputs = outputs;
         // Rows up to the next word boundary go into the partial word...
@@ -128,7 +133,9 @@ fn advise_huge_pages(v: &Vec<f64>) {
             if end > start {
                 // SAFETY: the range lies inside the allocation of `v`; MADV_HUGEPAGE changes
                 // no contents and cannot fail in a way that matters (errors are ignored).
-                unsafe { libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE) };
+                unsafe {
+                    libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE)
+                };
             }
         }
     }
@@ -151,7 +158,9 @@ fn in_loop<S: Statistic>(stat: &mut S, f: impl FnOnce(&mut S)) {
 /// Feed `values` (all non-null) and record each row's output.
 #[inline]
 pub fn run_dense<S: Statistic>(stat: &mut S, values: &[f64], out: &mut Running) {
-    in_loop(stat, |s| out.extend(values.iter().map(|&x| s.update(Some(x)))));
+    in_loop(stat, |s| {
+        out.extend(values.iter().map(|&x| s.update(Some(x))))
+    });
 }
 
 /// Feed `values` whose row `i` is null where `is_valid(i)` is false; record the outputs.
@@ -163,7 +172,12 @@ pub fn run_masked<S: Statistic>(
     out: &mut Running,
 ) {
     in_loop(stat, |s| {
-        out.extend(values.iter().enumerate().map(|(i, &x)| s.update(is_valid(i).then_some(x))))
+        out.extend(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| s.update(is_valid(i).then_some(x))),
+        )
     });
 }
 
@@ -202,7 +216,11 @@ mod tests {
             let mut r = Running::with_capacity(4);
             let mut expected = Vec::new();
             for i in 0..40 {
-                let v = if i == first_null || (i > first_null && i % 3 == 0) { None } else { Some(i as f64) };
+                let v = if i == first_null || (i > first_null && i % 3 == 0) {
+                    None
+                } else {
+                    Some(i as f64)
+                };
                 r.push(v);
                 expected.push(v);
             }
@@ -211,7 +229,10 @@ mod tests {
             bulk.extend(expected[..13].iter().copied());
             bulk.extend(expected[13..].iter().copied());
             assert_eq!(bulk.to_options(), expected);
-            assert_eq!(r.null_count(), expected.iter().filter(|v| v.is_none()).count());
+            assert_eq!(
+                r.null_count(),
+                expected.iter().filter(|v| v.is_none()).count()
+            );
             let (values, bits) = r.into_parts();
             let bits = bits.expect("has nulls");
             assert_eq!(bits.len(), 40usize.div_ceil(8));

@@ -18,7 +18,10 @@ pub struct DtypeError(pub DataType);
 pub fn output_dtype(dtype: &DataType) -> Result<DataType, DtypeError> {
     match dtype {
         DataType::Float32 => Ok(DataType::Float32),
-        d if d.is_primitive_numeric() || d.is_decimal() || matches!(d, DataType::Boolean | DataType::Null) => {
+        d if d.is_primitive_numeric()
+            || d.is_decimal()
+            || matches!(d, DataType::Boolean | DataType::Null) =>
+        {
             Ok(DataType::Float64)
         }
         other => Err(DtypeError(other.clone())),
@@ -28,8 +31,12 @@ pub fn output_dtype(dtype: &DataType) -> Result<DataType, DtypeError> {
 /// The input as Float64, with its original dtype checked.
 fn as_f64(s: &Series) -> Result<Float64Chunked, DtypeError> {
     output_dtype(s.dtype())?;
-    let cast = s.cast(&DataType::Float64).map_err(|_| DtypeError(s.dtype().clone()))?;
-    cast.f64().cloned().map_err(|_| DtypeError(s.dtype().clone()))
+    let cast = s
+        .cast(&DataType::Float64)
+        .map_err(|_| DtypeError(s.dtype().clone()))?;
+    cast.f64()
+        .cloned()
+        .map_err(|_| DtypeError(s.dtype().clone()))
 }
 
 /// Run `stat` over `s` chunk by chunk (state carried across chunks) and return the row
@@ -68,7 +75,12 @@ pub fn feed_series<S: Statistic>(stat: &mut S, s: &Series) -> Result<(), DtypeEr
 }
 
 #[inline]
-fn run_slice<S: Statistic>(stat: &mut S, values: &[f64], validity: Option<&Bitmap>, out: &mut Running) {
+fn run_slice<S: Statistic>(
+    stat: &mut S,
+    values: &[f64],
+    validity: Option<&Bitmap>,
+    out: &mut Running,
+) {
     match validity.filter(|v| v.unset_bits() > 0) {
         None => run_dense(stat, values, out),
         Some(valid) => run_masked(stat, values, |i| valid.get_bit(i), out),
@@ -84,7 +96,9 @@ fn to_array(out: Running) -> PrimitiveArray<f64> {
 
 fn finish(out: Series, input_dtype: &DataType) -> Result<Series, DtypeError> {
     match output_dtype(input_dtype)? {
-        DataType::Float32 => out.cast(&DataType::Float32).map_err(|_| DtypeError(input_dtype.clone())),
+        DataType::Float32 => out
+            .cast(&DataType::Float32)
+            .map_err(|_| DtypeError(input_dtype.clone())),
         _ => Ok(out),
     }
 }

@@ -4,13 +4,20 @@ pub(crate) mod plumbing;
 
 use pyo3::prelude::*;
 
-use crate::core::ewm::{resolve_alpha, EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions};
+use crate::core::ewm::{
+    resolve_alpha, EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
+};
 use plumbing::{min_samples, stat_class, value_error, window_size};
 
 #[global_allocator]
 static ALLOC: pyo3_polars::PolarsAllocator = pyo3_polars::PolarsAllocator::new();
 
-fn alpha(com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>) -> PyResult<f64> {
+fn alpha(
+    com: Option<f64>,
+    span: Option<f64>,
+    half_life: Option<f64>,
+    alpha: Option<f64>,
+) -> PyResult<f64> {
     resolve_alpha(com, span, half_life, alpha).map_err(value_error)
 }
 
@@ -32,9 +39,16 @@ stat_class! {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn var_options(
-    com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-    adjust: bool, min_samples: i64, ignore_nulls: bool, bias: bool,
+    com: Option<f64>,
+    span: Option<f64>,
+    half_life: Option<f64>,
+    alpha: Option<f64>,
+    adjust: bool,
+    min_samples: i64,
+    ignore_nulls: bool,
+    bias: bool,
 ) -> PyResult<EwVarOptions> {
     Ok(EwVarOptions {
         alpha: self::alpha(com, span, half_life, alpha)?,

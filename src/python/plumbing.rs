@@ -17,7 +17,11 @@ pub fn value_error(e: StatError) -> PyErr {
 }
 
 fn dtype_error<S: Statistic>(method: &str, e: DtypeError) -> PyErr {
-    PyTypeError::new_err(format!("{}.{method}: `values` must hold numbers, got dtype {}", S::NAME, e.0))
+    PyTypeError::new_err(format!(
+        "{}.{method}: `values` must hold numbers, got dtype {}",
+        S::NAME,
+        e.0
+    ))
 }
 
 /// A batch of input values: either a contiguous float64 buffer (numpy, array.array, …)
@@ -62,7 +66,9 @@ fn buffer_slice(buf: &PyBuffer<f64>) -> &[f64] {
 pub fn update_many<S: Statistic>(stat: &mut S, values: &Bound<'_, PyAny>) -> PyResult<()> {
     match batch(values)? {
         Batch::Buffer(buf) => crate::core::sweep::feed_dense(stat, buffer_slice(&buf)),
-        Batch::Series(s) => feed_series(stat, &s).map_err(|e| dtype_error::<S>("update_many", e))?,
+        Batch::Series(s) => {
+            feed_series(stat, &s).map_err(|e| dtype_error::<S>("update_many", e))?
+        }
     }
     Ok(())
 }
@@ -89,7 +95,10 @@ pub fn setstate<S: Statistic>(stat: &mut S, state: &Bound<'_, PyAny>) -> PyResul
 
 /// `((), {option: value})`: the constructor arguments that rebuild the options; pickle then
 /// restores the state with `__setstate__`.
-pub fn getnewargs_ex<'py, S: Statistic>(py: Python<'py>, stat: &S) -> PyResult<Bound<'py, PyTuple>> {
+pub fn getnewargs_ex<'py, S: Statistic>(
+    py: Python<'py>,
+    stat: &S,
+) -> PyResult<Bound<'py, PyTuple>> {
     let kwargs = options_dict(py, stat)?;
     PyTuple::new(py, [PyTuple::empty(py).into_any(), kwargs.into_any()])
 }
@@ -128,20 +137,26 @@ pub fn repr<S: Statistic>(stat: &S) -> String {
             OptionValue::Str(v) => format!("{name}='{v}'"),
         })
         .collect();
-    parts.push(format!("value={}", stat.get().map_or_else(|| "None".into(), py_float)));
+    parts.push(format!(
+        "value={}",
+        stat.get().map_or_else(|| "None".into(), py_float)
+    ));
     format!("{}({})", S::NAME, parts.join(", "))
 }
 
 /// `min_samples` as Python gives it: a non-negative integer.
 pub fn min_samples(v: i64) -> PyResult<u64> {
-    u64::try_from(v).map_err(|_| PyValueError::new_err(format!("`min_samples` must be >= 0 (found {v})")))
+    u64::try_from(v)
+        .map_err(|_| PyValueError::new_err(format!("`min_samples` must be >= 0 (found {v})")))
 }
 
 /// `window_size` as Python gives it: a positive integer.
 pub fn window_size(v: i64) -> PyResult<u64> {
     match u64::try_from(v) {
         Ok(w) if w >= 1 => Ok(w),
-        _ => Err(PyValueError::new_err(format!("`window_size` must be >= 1 (found {v})"))),
+        _ => Err(PyValueError::new_err(format!(
+            "`window_size` must be >= 1 (found {v})"
+        ))),
     }
 }
 
@@ -164,6 +179,7 @@ macro_rules! stat_class {
         impl $name {
             #[new]
             $(#[$new_attr])*
+            #[allow(clippy::too_many_arguments)]
             fn new($($arg: $ty),*) -> PyResult<Self> $body
 
             /// Consume one value (None is a null) and return the object itself.
