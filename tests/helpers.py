@@ -16,3 +16,15 @@ def chunked(values: list[float | None], pieces: int, dtype: pl.DataType | None =
     s = pl.concat(parts, rechunk=False)
     assert s.n_chunks() == pieces or n < pieces
     return s
+
+
+# Polars < 2 gave the unbiased EW variance 0.0 at a series' first value; Polars 2 gives null
+# (and so do we). When the installed Polars is older, the oracle is corrected to the new rule.
+POLARS_FIRST_UNBIASED_VAR_IS_ZERO = pl.Series([1.0, 2.0]).ewm_var(alpha=0.5)[0] == 0.0
+
+
+def first_value_null(expected: pl.Expr, source: pl.Expr, bias: bool) -> pl.Expr:
+    """``expected`` (a Polars ewm_var/ewm_std) with the Polars 2 first-value rule applied."""
+    if bias or not POLARS_FIRST_UNBIASED_VAR_IS_ZERO:
+        return expected
+    return pl.when(source.is_not_null().cum_sum() != 1).then(expected).otherwise(None)

@@ -10,6 +10,7 @@ import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
 import polars_streamstats as pss
+from tests.helpers import first_value_null
 
 
 @pytest.fixture
@@ -28,8 +29,11 @@ def ours_and_polars(alpha: float = 0.2) -> list[tuple[pl.Expr, pl.Expr]]:
     x = pl.col("x")
     return [
         (pss.ewm_mean("x", alpha=alpha), x.ewm_mean(alpha=alpha)),
-        (pss.ewm_var("x", alpha=alpha), x.ewm_var(alpha=alpha)),
-        (pss.ewm_std("x", alpha=alpha, adjust=False), x.ewm_std(alpha=alpha, adjust=False)),
+        (pss.ewm_var("x", alpha=alpha), first_value_null(x.ewm_var(alpha=alpha), x, False)),
+        (
+            pss.ewm_std("x", alpha=alpha, adjust=False),
+            first_value_null(x.ewm_std(alpha=alpha, adjust=False), x, False),
+        ),
         (pss.ewm_mean(x * 2, alpha=alpha), (x * 2).ewm_mean(alpha=alpha)),
         (pl.col("x").pss.ewm_var(alpha=alpha, bias=True), x.ewm_var(alpha=alpha, bias=True)),  # type: ignore[attr-defined]  # runtime-registered namespace
     ]

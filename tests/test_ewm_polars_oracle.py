@@ -12,7 +12,7 @@ import pytest
 from polars.testing import assert_series_equal
 
 import polars_streamstats as pss
-from tests.helpers import chunked
+from tests.helpers import chunked, first_value_null
 
 INF = math.inf
 NAN = math.nan
@@ -37,8 +37,12 @@ OURS: dict[str, Callable[..., pl.Expr]] = {
 
 
 def polars_ewm(name: str, s: pl.Series, **kw: Any) -> pl.Series:
-    method: Callable[..., pl.Series] = getattr(s, name)
-    return method(**kw)
+    x = pl.col(s.name)
+    method: Callable[..., pl.Expr] = getattr(x, name)
+    expected = method(**kw)
+    if name != "ewm_mean":
+        expected = first_value_null(expected, x, kw.get("bias", False))
+    return s.to_frame().select(expected).to_series()
 
 
 def check(name: str, s: pl.Series, rtol: float = 1e-12, **kw: Any) -> None:
