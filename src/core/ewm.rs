@@ -239,12 +239,52 @@ pub struct EwVar {
     mean: f64,
     /// Biased weighted variance of the observations so far.
     var: f64,
+    /// Total weight of the observations (Σw, relative to the newest one's; 1 after each
+    /// value when `adjust=False`).
     weight: f64,
-    weight_sum: f64,
+    /// Σw², on the same scale as `weight`.
     weight_sq_sum: f64,
     count: u64,
     #[serde(skip)]
     fraction: Fraction,
+    #[serde(skip)]
+    correction: Correction,
+}
+
+/// The unbiasing factor `(Σw)² / ((Σw)² − Σw²)`, or 0 where that is undefined.
+#[inline(always)]
+fn unbiasing_factor(sum: f64, sq_sum: f64) -> f64 {
+    let num = sum * sum;
+    let den = num - sq_sum;
+    if den > 0.0 {
+        num / den
+    } else {
+        0.0
+    }
+}
+
+/// [`unbiasing_factor`] remembered for the last weight sums, which (like the total weight
+/// behind [`Fraction`]) reach a fixed point after a few hundred rows: this saves the
+/// division on almost every row. Derived data, not serialised; bit-identical to a fresh one.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct Correction {
+    sum: f64,
+    sq_sum: f64,
+    factor: f64,
+}
+
+impl Correction {
+    #[inline(always)]
+    fn factor(&mut self, sum: f64, sq_sum: f64) -> f64 {
+        if sum != self.sum || sq_sum != self.sq_sum {
+            *self = Correction {
+                sum,
+                sq_sum,
+                factor: unbiasing_factor(sum, sq_sum),
+            };
+        }
+        self.factor
+    }
 }
 
 impl EwVar {
@@ -256,31 +296,30 @@ impl EwVar {
             mean: 0.0,
             var: 0.0,
             weight: 0.0,
-            weight_sum: 0.0,
             weight_sq_sum: 0.0,
             count: 0,
             fraction: Fraction::default(),
+            correction: Correction::default(),
         })
     }
 
+    /// The estimate, with the unbiasing factor from `factor(Σw, Σw²)`.
     #[inline(always)]
-    fn value(&self) -> Option<f64> {
+    fn value_with(&self, factor: impl FnOnce(f64, f64) -> f64) -> Option<f64> {
         if self.count == 0 || !self.opts.ewm().enough(self.count) {
             return None;
         }
         if self.opts.bias {
             return Some(self.var);
         }
-        let num = self.weight_sum * self.weight_sum;
-        let den = num - self.weight_sq_sum;
-        (den > 0.0).then(|| self.var * (num / den))
+        let factor = factor(self.weight, self.weight_sq_sum);
+        (factor > 0.0).then(|| self.var * factor)
     }
 
     #[inline(always)]
     fn decay(&mut self) {
         let beta = 1.0 - self.opts.alpha;
         self.weight *= beta;
-        self.weight_sum *= beta;
         self.weight_sq_sum *= beta * beta;
     }
 }
@@ -297,7 +336,6 @@ impl Statistic for EwVar {
                 self.mean = x - self.shift;
                 self.var = 0.0;
                 self.weight = 1.0;
-                self.weight_sum = 1.0;
                 self.weight_sq_sum = 1.0;
                 self.count = 1;
             }
@@ -306,20 +344,23 @@ impl Statistic for EwVar {
                 let a = self.opts.ewm().new_weight();
                 let total = self.weight + a;
                 let f = self.fraction.of(a, total);
-                let d = (x - self.shift) - self.mean;
-                self.mean += d * f;
+                let xs = x - self.shift;
+                let d = xs - self.mean;
+                let g = 1.0 - f;
+                // `g·mean + f·xs` rather than `mean + f·d`: the product `f·xs` is off the
+                // row-to-row dependency chain, which is then one multiply and one add.
+                self.mean = self.mean * g + xs * f;
                 // West: S' = (1-f)(S + f d²); an infinite deviation makes the variance NaN.
                 self.var = if d.is_infinite() {
                     f64::NAN
                 } else {
-                    (1.0 - f) * (self.var + f * d * d)
+                    g * (self.var + f * d * d)
                 };
-                self.weight_sum += a;
                 self.weight_sq_sum += a * a;
                 if self.opts.adjust {
                     self.weight = total;
                 } else {
-                    self.weight_sum /= total;
+                    // Renormalise so that the newest weight stays `alpha` and Σw = 1.
                     self.weight_sq_sum /= total * total;
                     self.weight = 1.0;
                 }
@@ -332,17 +373,19 @@ impl Statistic for EwVar {
                 return None;
             }
         }
-        self.value()
+        let mut correction = self.correction;
+        let out = self.value_with(|sum, sq| correction.factor(sum, sq));
+        self.correction = correction;
+        out
     }
 
     fn get(&self) -> Option<f64> {
-        self.value()
+        self.value_with(unbiasing_factor)
     }
 
     fn validate(&self) -> Result<(), StatError> {
         self.opts.ewm().validate()?;
         check_weight(self.weight)?;
-        check_weight(self.weight_sum)?;
         check_weight(self.weight_sq_sum)
     }
 
