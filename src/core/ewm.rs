@@ -313,7 +313,7 @@ impl EwVar {
             return Some(self.var);
         }
         let factor = factor(self.weight, self.weight_sq_sum);
-        (factor > 0.0).then(|| self.var * factor)
+        (factor > 0.0).then_some(self.var * factor)
     }
 
     #[inline(always)]
