@@ -7,6 +7,8 @@
 
 pub mod error;
 pub mod ewm;
+pub mod order;
+pub mod quantile;
 pub mod snapshot;
 pub mod sweep;
 
@@ -25,6 +27,11 @@ pub trait Statistic: Clone + Serialize + DeserializeOwned + Send + 'static {
 
     /// The current estimate; `None` until enough data has been seen.
     fn get(&self) -> Option<f64>;
+
+    /// Rebuild derived data after a state was decoded (e.g. an index over stored values).
+    fn restore(&mut self) -> Result<(), StatError> {
+        Ok(())
+    }
 
     /// Check the invariants of a state, e.g. after it was decoded from foreign bytes.
     /// Option values are re-validated as at construction, buffers against their sizes.

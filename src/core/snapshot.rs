@@ -37,10 +37,11 @@ pub fn decode<S: Statistic>(bytes: &[u8]) -> Result<S, StatError> {
     if name != S::NAME {
         return Err(bad(format!("the snapshot holds a {name}")));
     }
-    let (stat, rest): (S, &[u8]) = postcard::take_from_bytes(rest).map_err(corrupt)?;
+    let (mut stat, rest): (S, &[u8]) = postcard::take_from_bytes(rest).map_err(corrupt)?;
     if !rest.is_empty() {
         return Err(bad(format!("{} unexpected trailing bytes", rest.len())));
     }
+    stat.restore().map_err(|e| bad(e.to_string()))?;
     stat.validate().map_err(|e| bad(e.to_string()))?;
     Ok(stat)
 }

@@ -1,0 +1,754 @@
+//! Quantiles and inter-quantile ranges: exact over a trailing window of rows, exact over the
+//! whole stream, and the bounded-memory P² estimator (River's `stats.Quantile`, bit for bit).
+//!
+//! Exact quantiles follow Polars' `rolling_quantile`: with `n` non-null values in the window,
+//! `h = (n - 1) q` and the six interpolations below; nulls occupy window slots but are not
+//! counted; NaN is a value that sorts above +inf; `min_samples` counts non-null values.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::ensure;
+use super::ewm::check_window;
+use super::order::SortedMultiset;
+use super::{OptionValue, StatError, Statistic};
+
+/// How a quantile between two order statistics is chosen, as in Polars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Interpolation {
+    Nearest,
+    Higher,
+    Lower,
+    Midpoint,
+    Linear,
+    Equiprobable,
+}
+
+impl Interpolation {
+    pub const ALL: [Interpolation; 6] = [
+        Interpolation::Nearest,
+        Interpolation::Higher,
+        Interpolation::Lower,
+        Interpolation::Midpoint,
+        Interpolation::Linear,
+        Interpolation::Equiprobable,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Interpolation::Nearest => "nearest",
+            Interpolation::Higher => "higher",
+            Interpolation::Lower => "lower",
+            Interpolation::Midpoint => "midpoint",
+            Interpolation::Linear => "linear",
+            Interpolation::Equiprobable => "equiprobable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, StatError> {
+        Self::ALL.into_iter().find(|i| i.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|i| i.name()).collect();
+            StatError::option("interpolation", format!("must be one of {} (found '{s}')", names.join(", ")))
+        })
+    }
+}
+
+/// The `q` quantile of `n > 0` sorted values, `select(i)` being the `i`-th smallest. The
+/// arithmetic is Polars' (e.g. linear: `p (v[j+1] - v[j]) + v[j]`), so results agree bit for bit.
+#[inline]
+pub fn quantile_of(n: usize, q: f64, how: Interpolation, select: impl Fn(usize) -> f64) -> f64 {
+    let h = (n as f64 - 1.0) * q;
+    let last = n - 1;
+    match how {
+        Interpolation::Linear => {
+            let lo = h.floor() as usize;
+            if lo == h.ceil() as usize {
+                select(lo)
+            } else {
+                let (a, b) = (select(lo), select(lo + 1));
+                (h - lo as f64) * (b - a) + a
+            }
+        }
+        Interpolation::Midpoint => {
+            let lo = (h.floor() as usize).min(last);
+            if lo == h.ceil() as usize {
+                select(lo)
+            } else {
+                (select(lo) + select(lo + 1)) / 2.0
+            }
+        }
+        Interpolation::Nearest => select((h.round() as usize).min(last)),
+        Interpolation::Lower => select((h.floor() as usize).min(last)),
+        Interpolation::Higher => select((h.ceil() as usize).min(last)),
+        Interpolation::Equiprobable => select(((n as f64 * q).ceil() - 1.0).max(0.0) as usize),
+    }
+}
+
+fn check_quantile(name: &'static str, q: f64) -> Result<(), StatError> {
+    ensure((0.0..=1.0).contains(&q), name, || format!("must be in [0, 1] (found {q})"))
+}
+
+/// Which estimator a cumulative quantile uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Every value kept in an order-statistic set: exact, O(log n) per value, O(n) memory.
+    Exact,
+    /// Jain & Chlamtac's P²: five markers, O(1) time and memory, approximate.
+    P2,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Exact => "exact",
+            Method::P2 => "p2",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, StatError> {
+        match s {
+            "exact" => Ok(Method::Exact),
+            "p2" => Ok(Method::P2),
+            _ => Err(StatError::option("method", format!("must be 'exact' or 'p2' (found '{s}')"))),
+        }
+    }
+}
+
+/// The values of a trailing window of rows (nulls included, as `None`) and the order-statistic
+/// set of its non-null values. Shared by the rolling quantile and the rolling IQR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Window {
+    size: u64,
+    rows: VecDeque<Option<f64>>,
+    #[serde(with = "set_serde")]
+    set: SortedMultiset,
+}
+
+/// The set is derived from the rows: store nothing, rebuild it on restore.
+mod set_serde {
+    use super::SortedMultiset;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(_: &SortedMultiset, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_unit()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SortedMultiset, D::Error> {
+        <() as serde::Deserialize>::deserialize(d)?;
+        Ok(SortedMultiset::new())
+    }
+}
+
+impl Window {
+    fn new(size: u64) -> Self {
+        Window { size, rows: VecDeque::new(), set: SortedMultiset::new() }
+    }
+
+    #[inline]
+    fn push(&mut self, x: Option<f64>) {
+        if self.rows.len() as u64 == self.size {
+            if let Some(Some(old)) = self.rows.pop_front() {
+                self.set.remove(old);
+            }
+        }
+        self.rows.push_back(x);
+        if let Some(x) = x {
+            self.set.insert(x);
+        }
+    }
+
+    /// Rebuild the set from the rows after decoding; check the rows fit the window.
+    fn restore(&mut self) -> Result<(), StatError> {
+        check_window(self.size)?;
+        if self.rows.len() as u64 > self.size {
+            return Err(StatError::InvalidState("window holds more rows than window_size".into()));
+        }
+        if self.set.is_empty() {
+            let mut fresh = SortedMultiset::new();
+            self.rows.iter().flatten().for_each(|&x| fresh.insert(x));
+            self.set = fresh;
+        }
+        Ok(())
+    }
+}
+
+/// Options of [`RollingQuantile`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollingQuantileOptions {
+    pub quantile: f64,
+    pub window_size: u64,
+    pub interpolation: Interpolation,
+    pub min_samples: u64,
+}
+
+/// Exact quantile of the non-null values among the last `window_size` rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollingQuantile {
+    opts: RollingQuantileOptions,
+    window: Window,
+}
+
+impl RollingQuantile {
+    pub fn new(opts: RollingQuantileOptions) -> Result<Self, StatError> {
+        check_quantile("quantile", opts.quantile)?;
+        check_window(opts.window_size)?;
+        Ok(RollingQuantile { opts, window: Window::new(opts.window_size) })
+    }
+
+    fn value(&self) -> Option<f64> {
+        let set = &self.window.set;
+        let n = set.len();
+        (n > 0 && n as u64 >= self.opts.min_samples)
+            .then(|| quantile_of(n, self.opts.quantile, self.opts.interpolation, |i| set.select(i)))
+    }
+}
+
+impl Statistic for RollingQuantile {
+    const NAME: &'static str = "RollingQuantile";
+
+    #[inline]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        self.window.push(x);
+        self.value()
+    }
+
+    fn get(&self) -> Option<f64> {
+        self.value()
+    }
+
+    fn validate(&self) -> Result<(), StatError> {
+        RollingQuantile::new(self.opts)?;
+        if self.window.size != self.opts.window_size {
+            return Err(StatError::InvalidState("window size does not match window_size".into()));
+        }
+        Ok(())
+    }
+
+    fn restore(&mut self) -> Result<(), StatError> {
+        self.window.restore()
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![
+            ("quantile", OptionValue::Float(self.opts.quantile)),
+            ("window_size", OptionValue::Int(self.opts.window_size)),
+            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            ("min_samples", OptionValue::Int(self.opts.min_samples)),
+        ]
+    }
+}
+
+/// Options of [`RollingIqr`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollingIqrOptions {
+    pub window_size: u64,
+    pub q_inf: f64,
+    pub q_sup: f64,
+    pub interpolation: Interpolation,
+    pub min_samples: u64,
+}
+
+fn check_iqr(q_inf: f64, q_sup: f64) -> Result<(), StatError> {
+    check_quantile("q_inf", q_inf)?;
+    check_quantile("q_sup", q_sup)?;
+    ensure(q_inf <= q_sup, "q_inf", || format!("must be <= `q_sup` (found {q_inf} > {q_sup})"))
+}
+
+/// `quantile(q_sup) - quantile(q_inf)` over the last `window_size` rows, one window for both.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollingIqr {
+    opts: RollingIqrOptions,
+    window: Window,
+}
+
+impl RollingIqr {
+    pub fn new(opts: RollingIqrOptions) -> Result<Self, StatError> {
+        check_iqr(opts.q_inf, opts.q_sup)?;
+        check_window(opts.window_size)?;
+        Ok(RollingIqr { opts, window: Window::new(opts.window_size) })
+    }
+
+    fn value(&self) -> Option<f64> {
+        let set = &self.window.set;
+        let n = set.len();
+        (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
+            let how = self.opts.interpolation;
+            quantile_of(n, self.opts.q_sup, how, |i| set.select(i))
+                - quantile_of(n, self.opts.q_inf, how, |i| set.select(i))
+        })
+    }
+}
+
+impl Statistic for RollingIqr {
+    const NAME: &'static str = "RollingIQR";
+
+    #[inline]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        self.window.push(x);
+        self.value()
+    }
+
+    fn get(&self) -> Option<f64> {
+        self.value()
+    }
+
+    fn validate(&self) -> Result<(), StatError> {
+        RollingIqr::new(self.opts)?;
+        if self.window.size != self.opts.window_size {
+            return Err(StatError::InvalidState("window size does not match window_size".into()));
+        }
+        Ok(())
+    }
+
+    fn restore(&mut self) -> Result<(), StatError> {
+        self.window.restore()
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![
+            ("window_size", OptionValue::Int(self.opts.window_size)),
+            ("q_inf", OptionValue::Float(self.opts.q_inf)),
+            ("q_sup", OptionValue::Float(self.opts.q_sup)),
+            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            ("min_samples", OptionValue::Int(self.opts.min_samples)),
+        ]
+    }
+}
+
+/// Jain & Chlamtac's P² estimator, arithmetic for arithmetic as River 0.26's
+/// `stats.Quantile` (so that the two agree bit for bit): up to five values it returns
+/// `sorted(x)[floor(min(n - 1, n q))]`; from the sixth on, five markers with parabolic
+/// (else linear) height adjustment, the middle marker being the estimate. A NaN value makes
+/// the estimate NaN from then on (P² has no order for it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct P2 {
+    q: f64,
+    heights: Vec<f64>,
+    positions: [f64; 5],
+    desired: [f64; 5],
+    increments: [f64; 5],
+    sorted: bool,
+    nan: bool,
+}
+
+impl P2 {
+    pub fn new(q: f64) -> Self {
+        P2 {
+            q,
+            heights: Vec::with_capacity(5),
+            positions: [1.0, 2.0, 3.0, 4.0, 5.0],
+            desired: [1.0, 1.0 + 2.0 * q, 1.0 + 4.0 * q, 3.0 + 2.0 * q, 5.0],
+            increments: [0.0, q / 2.0, q, (1.0 + q) / 2.0, 1.0],
+            sorted: false,
+            nan: false,
+        }
+    }
+
+    pub fn update(&mut self, x: f64) {
+        if x.is_nan() || self.nan {
+            self.nan = true;
+            return;
+        }
+        if self.heights.len() < 5 {
+            self.heights.push(x);
+            return;
+        }
+        if !self.sorted {
+            self.heights.sort_by(f64::total_cmp);
+            self.sorted = true;
+        }
+        let h = &mut self.heights;
+        // The cell k with h[k-1] <= x < h[k], widening the extreme markers if needed.
+        let k = if x < h[0] {
+            h[0] = x;
+            1
+        } else {
+            match (1..=4).find(|&i| h[i - 1] <= x && x < h[i]) {
+                Some(i) => i,
+                None => {
+                    if h[4] < x {
+                        h[4] = x;
+                    }
+                    4
+                }
+            }
+        };
+        for p in &mut self.positions[k..] {
+            *p += 1.0;
+        }
+        for (d, inc) in self.desired.iter_mut().zip(self.increments) {
+            *d += inc;
+        }
+        for i in 1..4 {
+            let n = self.positions[i];
+            let qi = self.heights[i];
+            let d = self.desired[i] - n;
+            if (d >= 1.0 && self.positions[i + 1] - n > 1.0) || (d <= -1.0 && self.positions[i - 1] - n < -1.0) {
+                let d = 1.0f64.copysign(d);
+                let (qp, qm) = (self.heights[i + 1], self.heights[i - 1]);
+                let (np, nm) = (self.positions[i + 1], self.positions[i - 1]);
+                let outer = d / (np - nm);
+                let left = (n - nm + d) * (qp - qi) / (np - n);
+                let right = (np - n - d) * (qi - qm) / (n - nm);
+                let parabolic = qi + outer * (left + right);
+                self.heights[i] = if qm < parabolic && parabolic < qp {
+                    parabolic
+                } else {
+                    let j = if d > 0.0 { i + 1 } else { i - 1 };
+                    qi + d * (self.heights[j] - qi) / (self.positions[j] - n)
+                };
+                self.positions[i] = n + d;
+            }
+        }
+    }
+
+    pub fn get(&self) -> Option<f64> {
+        if self.nan {
+            return Some(f64::NAN);
+        }
+        if self.sorted {
+            return Some(self.heights[2]);
+        }
+        let n = self.heights.len();
+        if n == 0 {
+            return None;
+        }
+        let mut sorted = self.heights.clone();
+        sorted.sort_by(f64::total_cmp);
+        let idx = (n as f64 - 1.0).max(0.0).min(n as f64 * self.q) as usize;
+        Some(sorted[idx])
+    }
+
+    fn valid(&self) -> bool {
+        self.heights.len() <= 5 && (0.0..=1.0).contains(&self.q) && (self.sorted == (self.heights.len() == 5) || !self.sorted)
+    }
+}
+
+/// Options of [`Quantile`] (the cumulative quantile).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantileOptions {
+    pub quantile: f64,
+    pub interpolation: Interpolation,
+    pub method: Method,
+    pub min_samples: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Estimator {
+    Exact(#[serde(with = "multiset_serde")] SortedMultiset),
+    P2(P2),
+}
+
+/// An exact set is stored as its sorted values, so that it can be rebuilt and checked.
+mod multiset_serde {
+    use super::SortedMultiset;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(set: &SortedMultiset, s: S) -> Result<S::Ok, S::Error> {
+        let values: Vec<f64> = (0..set.len()).map(|i| set.select(i)).collect();
+        values.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SortedMultiset, D::Error> {
+        let values = Vec::<f64>::deserialize(d)?;
+        let mut set = SortedMultiset::new();
+        values.into_iter().for_each(|x| set.insert(x));
+        Ok(set)
+    }
+}
+
+/// The quantile of every non-null value so far (expanding window): exact, with `revert`, or
+/// P². A null row outputs the quantile of the values so far, as an unbounded rolling window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quantile {
+    opts: QuantileOptions,
+    count: u64,
+    estimator: Estimator,
+}
+
+impl Quantile {
+    pub fn new(opts: QuantileOptions) -> Result<Self, StatError> {
+        check_quantile("quantile", opts.quantile)?;
+        let estimator = match opts.method {
+            Method::Exact => Estimator::Exact(SortedMultiset::new()),
+            Method::P2 => Estimator::P2(P2::new(opts.quantile)),
+        };
+        Ok(Quantile { opts, count: 0, estimator })
+    }
+
+    /// Remove one earlier value (exact method only).
+    pub fn revert(&mut self, x: f64) -> Result<(), StatError> {
+        revert_exact(&mut self.estimator, x, &mut self.count, Self::NAME)
+    }
+}
+
+fn revert_exact(est: &mut Estimator, x: f64, count: &mut u64, name: &str) -> Result<(), StatError> {
+    match est {
+        Estimator::Exact(set) => {
+            if set.remove(x) {
+                *count -= 1;
+                Ok(())
+            } else {
+                Err(StatError::InvalidOperation(format!("{name}.revert: {x} was never added (or was already reverted)")))
+            }
+        }
+        Estimator::P2(_) => Err(StatError::InvalidOperation(format!(
+            "{name}.revert needs method='exact': the P² estimator cannot forget a value"
+        ))),
+    }
+}
+
+fn estimate(est: &Estimator, q: f64, how: Interpolation) -> Option<f64> {
+    match est {
+        Estimator::Exact(set) => (!set.is_empty()).then(|| quantile_of(set.len(), q, how, |i| set.select(i))),
+        Estimator::P2(p2) => p2.get(),
+    }
+}
+
+fn feed(est: &mut Estimator, x: f64) {
+    match est {
+        Estimator::Exact(set) => set.insert(x),
+        Estimator::P2(p2) => p2.update(x),
+    }
+}
+
+fn est_valid(est: &Estimator, count: u64, method: Method) -> bool {
+    match (est, method) {
+        (Estimator::Exact(set), Method::Exact) => set.len() as u64 == count,
+        (Estimator::P2(p2), Method::P2) => p2.valid(),
+        _ => false,
+    }
+}
+
+impl Statistic for Quantile {
+    const NAME: &'static str = "Quantile";
+
+    #[inline]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        if let Some(x) = x {
+            feed(&mut self.estimator, x);
+            self.count += 1;
+        }
+        self.get()
+    }
+
+    fn get(&self) -> Option<f64> {
+        if self.count == 0 || self.count < self.opts.min_samples {
+            return None;
+        }
+        estimate(&self.estimator, self.opts.quantile, self.opts.interpolation)
+    }
+
+    fn validate(&self) -> Result<(), StatError> {
+        Quantile::new(self.opts)?;
+        if !est_valid(&self.estimator, self.count, self.opts.method) {
+            return Err(StatError::InvalidState("estimator does not match the options".into()));
+        }
+        Ok(())
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![
+            ("quantile", OptionValue::Float(self.opts.quantile)),
+            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            ("method", OptionValue::Str(self.opts.method.name())),
+            ("min_samples", OptionValue::Int(self.opts.min_samples)),
+        ]
+    }
+}
+
+/// Options of [`Iqr`] (the cumulative inter-quantile range).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IqrOptions {
+    pub q_inf: f64,
+    pub q_sup: f64,
+    pub interpolation: Interpolation,
+    pub method: Method,
+    pub min_samples: u64,
+}
+
+/// `quantile(q_sup) - quantile(q_inf)` of every non-null value so far; exact (one set for
+/// both quantiles, with `revert`) or two P² estimators (as River's `stats.IQR`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Iqr {
+    opts: IqrOptions,
+    count: u64,
+    lower: Estimator,
+    /// The P² estimator of `q_sup`; unused (None) with the exact method.
+    upper: Option<P2>,
+}
+
+impl Iqr {
+    pub fn new(opts: IqrOptions) -> Result<Self, StatError> {
+        check_iqr(opts.q_inf, opts.q_sup)?;
+        let (lower, upper) = match opts.method {
+            Method::Exact => (Estimator::Exact(SortedMultiset::new()), None),
+            Method::P2 => (Estimator::P2(P2::new(opts.q_inf)), Some(P2::new(opts.q_sup))),
+        };
+        Ok(Iqr { opts, count: 0, lower, upper })
+    }
+
+    pub fn revert(&mut self, x: f64) -> Result<(), StatError> {
+        revert_exact(&mut self.lower, x, &mut self.count, Self::NAME)
+    }
+}
+
+impl Statistic for Iqr {
+    const NAME: &'static str = "IQR";
+
+    #[inline]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        if let Some(x) = x {
+            feed(&mut self.lower, x);
+            if let Some(p2) = &mut self.upper {
+                p2.update(x);
+            }
+            self.count += 1;
+        }
+        self.get()
+    }
+
+    fn get(&self) -> Option<f64> {
+        if self.count == 0 || self.count < self.opts.min_samples {
+            return None;
+        }
+        let how = self.opts.interpolation;
+        let lo = estimate(&self.lower, self.opts.q_inf, how)?;
+        let hi = match (&self.upper, &self.lower) {
+            (Some(p2), _) => p2.get()?,
+            (None, est) => estimate(est, self.opts.q_sup, how)?,
+        };
+        Some(hi - lo)
+    }
+
+    fn validate(&self) -> Result<(), StatError> {
+        Iqr::new(self.opts)?;
+        let upper_ok = match (self.opts.method, &self.upper) {
+            (Method::Exact, None) => true,
+            (Method::P2, Some(p2)) => p2.valid(),
+            _ => false,
+        };
+        if !upper_ok || !est_valid(&self.lower, self.count, self.opts.method) {
+            return Err(StatError::InvalidState("estimators do not match the options".into()));
+        }
+        Ok(())
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![
+            ("q_inf", OptionValue::Float(self.opts.q_inf)),
+            ("q_sup", OptionValue::Float(self.opts.q_sup)),
+            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            ("method", OptionValue::Str(self.opts.method.name())),
+            ("min_samples", OptionValue::Int(self.opts.min_samples)),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::snapshot;
+    use crate::core::sweep::run_options;
+
+    const X: [f64; 12] = [1.0, 3.0, 2.0, 8.0, 5.0, 4.0, 7.0, 6.0, 10.0, 9.0, -2.0, 0.5];
+
+    fn rolling(q: f64, w: u64, how: Interpolation, min_samples: u64) -> RollingQuantile {
+        RollingQuantile::new(RollingQuantileOptions { quantile: q, window_size: w, interpolation: how, min_samples })
+            .unwrap()
+    }
+
+    #[test]
+    fn worked_example_from_the_reference_notes() {
+        let xs: Vec<Option<f64>> = X.iter().copied().map(Some).collect();
+        for (how, expected) in [
+            (Interpolation::Linear, [2.5, 4.0, 4.5, 6.0, 5.5, 6.5, 8.0, 7.5, 4.75]),
+            (Interpolation::Nearest, [3.0, 5.0, 5.0, 7.0, 6.0, 7.0, 9.0, 9.0, 9.0]),
+            (Interpolation::Equiprobable, [2.0, 3.0, 4.0, 5.0, 5.0, 6.0, 7.0, 6.0, 0.5]),
+        ] {
+            let out = run_options(&mut rolling(0.5, 4, how, 4), &xs);
+            assert_eq!(out[..3], [None, None, None]);
+            let got: Vec<f64> = out[3..].iter().map(|v| v.unwrap()).collect();
+            assert_eq!(got, expected, "{how:?}");
+        }
+    }
+
+    #[test]
+    fn rolling_matches_sorting_the_window() {
+        let xs: Vec<Option<f64>> = (0..400)
+            .map(|i| match i % 13 {
+                3 => None,
+                7 => Some(f64::NAN),
+                _ => Some(((i * 7919) % 101) as f64 - 50.0),
+            })
+            .collect();
+        for w in [1u64, 2, 3, 10, 64, 700] {
+            for how in Interpolation::ALL {
+                for q in [0.0, 0.1, 0.5, 0.77, 1.0] {
+                    let out = run_options(&mut rolling(q, w, how, 1), &xs);
+                    for t in 0..xs.len() {
+                        let lo = (t + 1).saturating_sub(w as usize);
+                        let mut v: Vec<f64> = xs[lo..=t].iter().flatten().copied().collect();
+                        v.sort_by(f64::total_cmp);
+                        let expected = (!v.is_empty()).then(|| quantile_of(v.len(), q, how, |i| v[i]));
+                        let same = match (out[t], expected) {
+                            (Some(a), Some(b)) => a == b || (a.is_nan() && b.is_nan()),
+                            (a, b) => a == b,
+                        };
+                        assert!(same, "w={w} {how:?} q={q} row {t}: {:?} vs {expected:?}", out[t]);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cumulative_exact_revert_and_errors() {
+        let opts = QuantileOptions { quantile: 0.5, interpolation: Interpolation::Linear, method: Method::Exact, min_samples: 1 };
+        let mut q = Quantile::new(opts).unwrap();
+        for x in [5.0, 1.0, 3.0, 9.0] {
+            q.update(Some(x));
+        }
+        assert_eq!(q.get(), Some(4.0));
+        q.revert(9.0).unwrap();
+        assert_eq!(q.get(), Some(3.0));
+        assert!(matches!(q.revert(42.0), Err(StatError::InvalidOperation(_))));
+        let mut p2 = Quantile::new(QuantileOptions { method: Method::P2, ..opts }).unwrap();
+        assert!(p2.revert(1.0).is_err());
+        let bytes = snapshot::encode(&q);
+        let back: Quantile = snapshot::decode(&bytes).unwrap();
+        assert_eq!(back.get(), q.get());
+        p2.update(Some(1.0));
+        let back: Quantile = snapshot::decode(&snapshot::encode(&p2)).unwrap();
+        assert_eq!(back, p2);
+    }
+
+    #[test]
+    fn options_are_validated() {
+        assert!(Interpolation::parse("linear").is_ok());
+        assert!(matches!(Interpolation::parse("cubic"), Err(StatError::InvalidOption { name: "interpolation", .. })));
+        assert!(matches!(Method::parse("tdigest"), Err(StatError::InvalidOption { name: "method", .. })));
+        let bad = RollingIqrOptions { window_size: 3, q_inf: 0.8, q_sup: 0.2, interpolation: Interpolation::Linear, min_samples: 1 };
+        assert!(matches!(RollingIqr::new(bad), Err(StatError::InvalidOption { name: "q_inf", .. })));
+        let bad = RollingQuantileOptions { quantile: 1.5, window_size: 3, interpolation: Interpolation::Linear, min_samples: 1 };
+        assert!(matches!(RollingQuantile::new(bad), Err(StatError::InvalidOption { name: "quantile", .. })));
+    }
+
+    #[test]
+    fn rolling_snapshot_restores_the_index() {
+        let mut r = rolling(0.3, 5, Interpolation::Linear, 1);
+        for x in [4.0, 1.0, 7.0, 3.0, 9.0, 2.0] {
+            r.update(Some(x));
+        }
+        let mut back: RollingQuantile = snapshot::decode(&snapshot::encode(&r)).unwrap();
+        assert_eq!(back.get(), r.get());
+        assert_eq!(back.update(Some(0.5)), r.update(Some(0.5)));
+    }
+}
