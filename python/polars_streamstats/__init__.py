@@ -19,8 +19,25 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from polars_streamstats import namespace as _namespace  # registers pl.Expr.pss
-from polars_streamstats._internal import EWMean, EWStd, EWVar, RollingEWMean
+from polars_streamstats._internal import (
+    IQR,
+    EWMean,
+    EWStd,
+    EWVar,
+    Quantile,
+    RollingEWMean,
+    RollingIQR,
+    RollingQuantile,
+)
 from polars_streamstats.ewm import ewm_mean, ewm_std, ewm_var, rolling_ewm_mean
+from polars_streamstats.quantile import (
+    cum_iqr,
+    cum_median,
+    cum_quantile,
+    rolling_iqr,
+    rolling_median,
+    rolling_quantile,
+)
 
 try:
     __version__ = version("polars-streamstats")
@@ -30,13 +47,23 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 del _namespace
 
 __all__ = [
+    "IQR",
     "EWMean",
     "EWStd",
     "EWVar",
+    "Quantile",
     "RollingEWMean",
+    "RollingIQR",
+    "RollingQuantile",
     "__version__",
+    "cum_iqr",
+    "cum_median",
+    "cum_quantile",
     "ewm_mean",
     "ewm_std",
     "ewm_var",
     "rolling_ewm_mean",
+    "rolling_iqr",
+    "rolling_median",
+    "rolling_quantile",
 ]

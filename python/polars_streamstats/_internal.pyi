@@ -1,10 +1,12 @@
 """Type stubs of the compiled extension (classes written in Rust with PyO3)."""
 
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import polars as pl
 
+_Interpolation = Literal["nearest", "higher", "lower", "midpoint", "linear", "equiprobable"]
+_Method = Literal["exact", "p2"]
 _Values = pl.Series | Sequence[float | int | None] | Any  # numpy / pyarrow arrays too
 
 class _Statistic:
@@ -72,4 +74,48 @@ class RollingEWMean(_Statistic):
         half_life: float | None = None,
         alpha: float | None = None,
         min_samples: int = 1,
+    ) -> None: ...
+
+class Quantile(_Statistic):
+    def __init__(
+        self,
+        q: float,
+        *,
+        interpolation: _Interpolation = "linear",
+        method: _Method = "exact",
+        min_samples: int = 1,
+    ) -> None: ...
+    def revert(self, x: float, /) -> Self: ...
+
+class RollingQuantile(_Statistic):
+    def __init__(
+        self,
+        q: float,
+        *,
+        window_size: int,
+        interpolation: _Interpolation = "linear",
+        min_samples: int | None = None,
+    ) -> None: ...
+
+class IQR(_Statistic):
+    def __init__(
+        self,
+        *,
+        q_inf: float = 0.25,
+        q_sup: float = 0.75,
+        interpolation: _Interpolation = "linear",
+        method: _Method = "exact",
+        min_samples: int = 1,
+    ) -> None: ...
+    def revert(self, x: float, /) -> Self: ...
+
+class RollingIQR(_Statistic):
+    def __init__(
+        self,
+        *,
+        window_size: int,
+        q_inf: float = 0.25,
+        q_sup: float = 0.75,
+        interpolation: _Interpolation = "linear",
+        min_samples: int | None = None,
     ) -> None: ...

@@ -9,6 +9,8 @@ from __future__ import annotations
 import polars as pl
 
 from polars_streamstats import ewm
+from polars_streamstats import quantile as quantile_mod
+from polars_streamstats.quantile import Interpolation, Method
 
 __all__ = ["StreamStatsNamespace"]
 
@@ -112,4 +114,100 @@ class StreamStatsNamespace:
             half_life=half_life,
             alpha=alpha,
             min_samples=min_samples,
+        )
+
+    def rolling_quantile(
+        self,
+        quantile: float,
+        *,
+        window_size: int,
+        interpolation: Interpolation = "linear",
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_quantile`."""
+        return quantile_mod.rolling_quantile(
+            self._expr,
+            quantile,
+            window_size=window_size,
+            interpolation=interpolation,
+            min_samples=min_samples,
+            center=center,
+        )
+
+    def rolling_median(
+        self, *, window_size: int, min_samples: int | None = None, center: bool = False
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_median`."""
+        return quantile_mod.rolling_median(
+            self._expr, window_size=window_size, min_samples=min_samples, center=center
+        )
+
+    def cum_quantile(
+        self,
+        quantile: float,
+        *,
+        interpolation: Interpolation = "linear",
+        method: Method = "exact",
+        min_samples: int = 1,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_quantile`."""
+        return quantile_mod.cum_quantile(
+            self._expr,
+            quantile,
+            interpolation=interpolation,
+            method=method,
+            min_samples=min_samples,
+        )
+
+    def cum_median(
+        self,
+        *,
+        interpolation: Interpolation = "linear",
+        method: Method = "exact",
+        min_samples: int = 1,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_median`."""
+        return quantile_mod.cum_median(
+            self._expr, interpolation=interpolation, method=method, min_samples=min_samples
+        )
+
+    def cum_iqr(
+        self,
+        *,
+        q_inf: float = 0.25,
+        q_sup: float = 0.75,
+        interpolation: Interpolation = "linear",
+        method: Method = "exact",
+        min_samples: int = 1,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_iqr`."""
+        return quantile_mod.cum_iqr(
+            self._expr,
+            q_inf=q_inf,
+            q_sup=q_sup,
+            interpolation=interpolation,
+            method=method,
+            min_samples=min_samples,
+        )
+
+    def rolling_iqr(
+        self,
+        *,
+        window_size: int,
+        q_inf: float = 0.25,
+        q_sup: float = 0.75,
+        interpolation: Interpolation = "linear",
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_iqr`."""
+        return quantile_mod.rolling_iqr(
+            self._expr,
+            window_size=window_size,
+            q_inf=q_inf,
+            q_sup=q_sup,
+            interpolation=interpolation,
+            min_samples=min_samples,
+            center=center,
         )

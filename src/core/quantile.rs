@@ -179,7 +179,7 @@ impl Window {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollingQuantileOptions {
-    pub quantile: f64,
+    pub q: f64,
     pub window_size: u64,
     pub interpolation: Interpolation,
     pub min_samples: u64,
@@ -194,7 +194,7 @@ pub struct RollingQuantile {
 
 impl RollingQuantile {
     pub fn new(opts: RollingQuantileOptions) -> Result<Self, StatError> {
-        check_quantile("quantile", opts.quantile)?;
+        check_quantile("q", opts.q)?;
         check_window(opts.window_size)?;
         Ok(RollingQuantile { opts, window: Window::new(opts.window_size) })
     }
@@ -203,7 +203,7 @@ impl RollingQuantile {
         let set = &self.window.set;
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples)
-            .then(|| quantile_of(n, self.opts.quantile, self.opts.interpolation, |i| set.select(i)))
+            .then(|| quantile_of(n, self.opts.q, self.opts.interpolation, |i| set.select(i)))
     }
 }
 
@@ -234,7 +234,7 @@ impl Statistic for RollingQuantile {
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         vec![
-            ("quantile", OptionValue::Float(self.opts.quantile)),
+            ("q", OptionValue::Float(self.opts.q)),
             ("window_size", OptionValue::Int(self.opts.window_size)),
             ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
@@ -433,7 +433,7 @@ impl P2 {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantileOptions {
-    pub quantile: f64,
+    pub q: f64,
     pub interpolation: Interpolation,
     pub method: Method,
     pub min_samples: u64,
@@ -474,10 +474,10 @@ pub struct Quantile {
 
 impl Quantile {
     pub fn new(opts: QuantileOptions) -> Result<Self, StatError> {
-        check_quantile("quantile", opts.quantile)?;
+        check_quantile("q", opts.q)?;
         let estimator = match opts.method {
             Method::Exact => Estimator::Exact(SortedMultiset::new()),
-            Method::P2 => Estimator::P2(P2::new(opts.quantile)),
+            Method::P2 => Estimator::P2(P2::new(opts.q)),
         };
         Ok(Quantile { opts, count: 0, estimator })
     }
@@ -542,7 +542,7 @@ impl Statistic for Quantile {
         if self.count == 0 || self.count < self.opts.min_samples {
             return None;
         }
-        estimate(&self.estimator, self.opts.quantile, self.opts.interpolation)
+        estimate(&self.estimator, self.opts.q, self.opts.interpolation)
     }
 
     fn validate(&self) -> Result<(), StatError> {
@@ -555,7 +555,7 @@ impl Statistic for Quantile {
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         vec![
-            ("quantile", OptionValue::Float(self.opts.quantile)),
+            ("q", OptionValue::Float(self.opts.q)),
             ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
             ("method", OptionValue::Str(self.opts.method.name())),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
@@ -661,7 +661,7 @@ mod tests {
     const X: [f64; 12] = [1.0, 3.0, 2.0, 8.0, 5.0, 4.0, 7.0, 6.0, 10.0, 9.0, -2.0, 0.5];
 
     fn rolling(q: f64, w: u64, how: Interpolation, min_samples: u64) -> RollingQuantile {
-        RollingQuantile::new(RollingQuantileOptions { quantile: q, window_size: w, interpolation: how, min_samples })
+        RollingQuantile::new(RollingQuantileOptions { q, window_size: w, interpolation: how, min_samples })
             .unwrap()
     }
 
@@ -711,7 +711,7 @@ mod tests {
 
     #[test]
     fn cumulative_exact_revert_and_errors() {
-        let opts = QuantileOptions { quantile: 0.5, interpolation: Interpolation::Linear, method: Method::Exact, min_samples: 1 };
+        let opts = QuantileOptions { q: 0.5, interpolation: Interpolation::Linear, method: Method::Exact, min_samples: 1 };
         let mut q = Quantile::new(opts).unwrap();
         for x in [5.0, 1.0, 3.0, 9.0] {
             q.update(Some(x));
@@ -737,8 +737,8 @@ mod tests {
         assert!(matches!(Method::parse("tdigest"), Err(StatError::InvalidOption { name: "method", .. })));
         let bad = RollingIqrOptions { window_size: 3, q_inf: 0.8, q_sup: 0.2, interpolation: Interpolation::Linear, min_samples: 1 };
         assert!(matches!(RollingIqr::new(bad), Err(StatError::InvalidOption { name: "q_inf", .. })));
-        let bad = RollingQuantileOptions { quantile: 1.5, window_size: 3, interpolation: Interpolation::Linear, min_samples: 1 };
-        assert!(matches!(RollingQuantile::new(bad), Err(StatError::InvalidOption { name: "quantile", .. })));
+        let bad = RollingQuantileOptions { q: 1.5, window_size: 3, interpolation: Interpolation::Linear, min_samples: 1 };
+        assert!(matches!(RollingQuantile::new(bad), Err(StatError::InvalidOption { name: "q", .. })));
     }
 
     #[test]

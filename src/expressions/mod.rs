@@ -9,8 +9,13 @@ use pyo3_polars::derive::polars_expr;
 use crate::core::ewm::{
     EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
 };
+use crate::core::quantile::{
+    Interpolation, Iqr, IqrOptions, Quantile, QuantileOptions, RollingIqr, RollingIqrOptions, RollingQuantile,
+    RollingQuantileOptions,
+};
 use crate::core::{StatError, Statistic};
-use series::{dtype_err, output_dtype, polars_err, run_series};
+use serde::Deserialize;
+use series::{dtype_err, output_dtype, polars_err, run_series_lagged};
 
 /// Output field of every statistic: the input's name, Float32 kept, other numbers Float64.
 fn float_output(input_fields: &[Field]) -> PolarsResult<Field> {
@@ -22,13 +27,21 @@ fn float_output(input_fields: &[Field]) -> PolarsResult<Field> {
 }
 
 /// Build the statistic from its options and sweep the first input through it.
-fn sweep<S: Statistic>(
+fn sweep<S: Statistic>(function: &str, inputs: &[Series], build: Result<S, StatError>) -> PolarsResult<Series> {
+    sweep_centered(function, inputs, build, false, 1)
+}
+
+/// As [`sweep`], with Polars' `center=True` window placement for a window of `window_size`.
+fn sweep_centered<S: Statistic>(
     function: &str,
     inputs: &[Series],
     build: Result<S, StatError>,
+    center: bool,
+    window_size: u64,
 ) -> PolarsResult<Series> {
     let mut stat = build.map_err(|e| polars_err(function, e))?;
-    run_series(&mut stat, &inputs[0]).map_err(|e| dtype_err(function, e))
+    let lag = if center { window_size.div_ceil(2) as usize - 1 } else { 0 };
+    run_series_lagged(&mut stat, &inputs[0], lag).map_err(|e| dtype_err(function, e))
 }
 
 #[polars_expr(output_type_func=float_output)]
@@ -49,4 +62,62 @@ fn ewm_std(inputs: &[Series], kwargs: EwVarOptions) -> PolarsResult<Series> {
 #[polars_expr(output_type_func=float_output)]
 fn rolling_ewm_mean(inputs: &[Series], kwargs: RollingEwmOptions) -> PolarsResult<Series> {
     sweep("rolling_ewm_mean", inputs, RollingEwMean::new(kwargs))
+}
+
+/// Kwargs of `rolling_quantile`: the options of [`RollingQuantile`] plus `center`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RollingQuantileKwargs {
+    q: f64,
+    window_size: u64,
+    interpolation: Interpolation,
+    min_samples: u64,
+    center: bool,
+}
+
+#[polars_expr(output_type_func=float_output)]
+fn rolling_quantile(inputs: &[Series], kwargs: RollingQuantileKwargs) -> PolarsResult<Series> {
+    let k = kwargs;
+    let opts = RollingQuantileOptions {
+        q: k.q,
+        window_size: k.window_size,
+        interpolation: k.interpolation,
+        min_samples: k.min_samples,
+    };
+    sweep_centered("rolling_quantile", inputs, RollingQuantile::new(opts), k.center, k.window_size)
+}
+
+/// Kwargs of `rolling_iqr`: the options of [`RollingIqr`] plus `center`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RollingIqrKwargs {
+    window_size: u64,
+    q_inf: f64,
+    q_sup: f64,
+    interpolation: Interpolation,
+    min_samples: u64,
+    center: bool,
+}
+
+#[polars_expr(output_type_func=float_output)]
+fn rolling_iqr(inputs: &[Series], kwargs: RollingIqrKwargs) -> PolarsResult<Series> {
+    let k = kwargs;
+    let opts = RollingIqrOptions {
+        window_size: k.window_size,
+        q_inf: k.q_inf,
+        q_sup: k.q_sup,
+        interpolation: k.interpolation,
+        min_samples: k.min_samples,
+    };
+    sweep_centered("rolling_iqr", inputs, RollingIqr::new(opts), k.center, k.window_size)
+}
+
+#[polars_expr(output_type_func=float_output)]
+fn cum_quantile(inputs: &[Series], kwargs: QuantileOptions) -> PolarsResult<Series> {
+    sweep("cum_quantile", inputs, Quantile::new(kwargs))
+}
+
+#[polars_expr(output_type_func=float_output)]
+fn cum_iqr(inputs: &[Series], kwargs: IqrOptions) -> PolarsResult<Series> {
+    sweep("cum_iqr", inputs, Iqr::new(kwargs))
 }

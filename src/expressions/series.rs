@@ -55,6 +55,28 @@ pub fn run_series<S: Statistic>(stat: &mut S, s: &Series) -> Result<Series, Dtyp
     finish(out, s.dtype())
 }
 
+/// Like [`run_series`], but row `i` gets the output the statistic gives at row `i + lag`:
+/// after the data, `lag` null rows drain the window. For a trailing window of `W` rows and
+/// `lag = ceil(W/2) - 1` this is Polars' `center=True` window `[i - (W - ceil(W/2)), i + ceil(W/2))`,
+/// truncated at both ends.
+pub fn run_series_lagged<S: Statistic>(stat: &mut S, s: &Series, lag: usize) -> Result<Series, DtypeError> {
+    if lag == 0 {
+        return run_series(stat, s);
+    }
+    let ca = as_f64(s)?;
+    let n = ca.len();
+    let mut out = Running::with_capacity(n + lag);
+    for arr in ca.downcast_iter() {
+        run_slice(stat, arr.values().as_slice(), arr.validity(), &mut out);
+    }
+    for _ in 0..lag {
+        out.push(stat.update(None));
+    }
+    let arr = to_array(out).sliced(lag, n);
+    let out = Float64Chunked::from_chunk_iter(s.name().clone(), [arr]).into_series();
+    finish(out, s.dtype())
+}
+
 /// Run `stat` over a plain slice of non-null values and return the outputs as a Series.
 pub fn run_slice_series<S: Statistic>(stat: &mut S, name: PlSmallStr, values: &[f64]) -> Series {
     let mut out = Running::with_capacity(values.len());

@@ -150,6 +150,11 @@ pub fn min_samples(v: i64) -> PyResult<u64> {
         .map_err(|_| PyValueError::new_err(format!("`min_samples` must be >= 0 (found {v})")))
 }
 
+/// `min_samples` that defaults to the window size (Polars' rolling functions).
+pub fn min_samples_or(v: Option<i64>, window_size: u64) -> PyResult<u64> {
+    v.map_or(Ok(window_size), min_samples)
+}
+
 /// `window_size` as Python gives it: a positive integer.
 pub fn window_size(v: i64) -> PyResult<u64> {
     match u64::try_from(v) {
@@ -168,9 +173,11 @@ macro_rules! stat_class {
         $name:ident($core:ty),
         $(#[$new_attr:meta])*
         fn new($($arg:ident: $ty:ty),* $(,)?) -> PyResult<Self> $body:block
+        $($extra:tt)*
     ) => {
         $(#[$doc])*
         #[pyclass(module = "polars_streamstats._internal")]
+        #[allow(clippy::upper_case_acronyms)]
         pub struct $name {
             inner: $core,
         }
@@ -237,6 +244,8 @@ macro_rules! stat_class {
             fn __repr__(&self) -> String {
                 $crate::python::plumbing::repr(&self.inner)
             }
+
+            $($extra)*
         }
     };
 }
