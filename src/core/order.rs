@@ -72,7 +72,11 @@ impl SortedMultiset {
             }
             prev = b.last().copied().or(prev);
         }
-        self.maxes = self.blocks.iter().map(|b| b.last().copied().unwrap_or(0)).collect();
+        self.maxes = self
+            .blocks
+            .iter()
+            .map(|b| b.last().copied().unwrap_or(0))
+            .collect();
         self.len = self.blocks.iter().map(Vec::len).sum();
         let n = self.blocks.len();
         self.tree = vec![0; n + 1];
@@ -98,7 +102,9 @@ impl SortedMultiset {
     /// The block that holds (or would hold) `k`: the first whose largest key is >= k.
     #[inline]
     fn block_of(&self, k: u64) -> usize {
-        self.maxes.partition_point(|&m| m < k).min(self.blocks.len().saturating_sub(1))
+        self.maxes
+            .partition_point(|&m| m < k)
+            .min(self.blocks.len().saturating_sub(1))
     }
 
     pub fn insert(&mut self, x: f64) {
@@ -161,7 +167,11 @@ impl SortedMultiset {
         let n = self.blocks.len();
         let mut pos = 0;
         let mut rest = i;
-        let mut step = if n == 0 { 0 } else { 1 << (usize::BITS - 1 - n.leading_zeros()) };
+        let mut step = if n == 0 {
+            0
+        } else {
+            1 << (usize::BITS - 1 - n.leading_zeros())
+        };
         while step > 0 {
             let next = pos + step;
             if next <= n && self.tree[next] <= rest {
@@ -180,7 +190,18 @@ mod tests {
 
     #[test]
     fn keys_follow_the_float_order_with_nan_last() {
-        let xs = [f64::NEG_INFINITY, -1e300, -1.0, -1e-300, 0.0, 1e-300, 1.0, 1e300, f64::INFINITY, f64::NAN];
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.0,
+            -1e-300,
+            0.0,
+            1e-300,
+            1.0,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+        ];
         for w in xs.windows(2) {
             assert!(key(w[0]) < key(w[1]), "{} < {}", w[0], w[1]);
         }
@@ -195,7 +216,9 @@ mod tests {
     fn matches_a_sorted_vector_under_random_operations() {
         let mut seed = 42u64;
         let mut rnd = move || {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             seed >> 33
         };
         let mut set = SortedMultiset::new();

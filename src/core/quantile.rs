@@ -48,10 +48,16 @@ impl Interpolation {
     }
 
     pub fn parse(s: &str) -> Result<Self, StatError> {
-        Self::ALL.into_iter().find(|i| i.name() == s).ok_or_else(|| {
-            let names: Vec<&str> = Self::ALL.iter().map(|i| i.name()).collect();
-            StatError::option("interpolation", format!("must be one of {} (found '{s}')", names.join(", ")))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|i| i.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|i| i.name()).collect();
+                StatError::option(
+                    "interpolation",
+                    format!("must be one of {} (found '{s}')", names.join(", ")),
+                )
+            })
     }
 }
 
@@ -87,7 +93,9 @@ pub fn quantile_of(n: usize, q: f64, how: Interpolation, select: impl Fn(usize) 
 }
 
 fn check_quantile(name: &'static str, q: f64) -> Result<(), StatError> {
-    ensure((0.0..=1.0).contains(&q), name, || format!("must be in [0, 1] (found {q})"))
+    ensure((0.0..=1.0).contains(&q), name, || {
+        format!("must be in [0, 1] (found {q})")
+    })
 }
 
 /// Which estimator a cumulative quantile uses.
@@ -112,7 +120,10 @@ impl Method {
         match s {
             "exact" => Ok(Method::Exact),
             "p2" => Ok(Method::P2),
-            _ => Err(StatError::option("method", format!("must be 'exact' or 'p2' (found '{s}')"))),
+            _ => Err(StatError::option(
+                "method",
+                format!("must be 'exact' or 'p2' (found '{s}')"),
+            )),
         }
     }
 }
@@ -144,7 +155,11 @@ mod set_serde {
 
 impl Window {
     fn new(size: u64) -> Self {
-        Window { size, rows: VecDeque::new(), set: SortedMultiset::new() }
+        Window {
+            size,
+            rows: VecDeque::new(),
+            set: SortedMultiset::new(),
+        }
     }
 
     #[inline]
@@ -164,7 +179,9 @@ impl Window {
     fn restore(&mut self) -> Result<(), StatError> {
         check_window(self.size)?;
         if self.rows.len() as u64 > self.size {
-            return Err(StatError::InvalidState("window holds more rows than window_size".into()));
+            return Err(StatError::InvalidState(
+                "window holds more rows than window_size".into(),
+            ));
         }
         if self.set.is_empty() {
             let mut fresh = SortedMultiset::new();
@@ -196,7 +213,10 @@ impl RollingQuantile {
     pub fn new(opts: RollingQuantileOptions) -> Result<Self, StatError> {
         check_quantile("q", opts.q)?;
         check_window(opts.window_size)?;
-        Ok(RollingQuantile { opts, window: Window::new(opts.window_size) })
+        Ok(RollingQuantile {
+            opts,
+            window: Window::new(opts.window_size),
+        })
     }
 
     fn value(&self) -> Option<f64> {
@@ -223,7 +243,9 @@ impl Statistic for RollingQuantile {
     fn validate(&self) -> Result<(), StatError> {
         RollingQuantile::new(self.opts)?;
         if self.window.size != self.opts.window_size {
-            return Err(StatError::InvalidState("window size does not match window_size".into()));
+            return Err(StatError::InvalidState(
+                "window size does not match window_size".into(),
+            ));
         }
         Ok(())
     }
@@ -236,7 +258,10 @@ impl Statistic for RollingQuantile {
         vec![
             ("q", OptionValue::Float(self.opts.q)),
             ("window_size", OptionValue::Int(self.opts.window_size)),
-            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            (
+                "interpolation",
+                OptionValue::Str(self.opts.interpolation.name()),
+            ),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
         ]
     }
@@ -256,7 +281,9 @@ pub struct RollingIqrOptions {
 fn check_iqr(q_inf: f64, q_sup: f64) -> Result<(), StatError> {
     check_quantile("q_inf", q_inf)?;
     check_quantile("q_sup", q_sup)?;
-    ensure(q_inf <= q_sup, "q_inf", || format!("must be <= `q_sup` (found {q_inf} > {q_sup})"))
+    ensure(q_inf <= q_sup, "q_inf", || {
+        format!("must be <= `q_sup` (found {q_inf} > {q_sup})")
+    })
 }
 
 /// `quantile(q_sup) - quantile(q_inf)` over the last `window_size` rows, one window for both.
@@ -270,7 +297,10 @@ impl RollingIqr {
     pub fn new(opts: RollingIqrOptions) -> Result<Self, StatError> {
         check_iqr(opts.q_inf, opts.q_sup)?;
         check_window(opts.window_size)?;
-        Ok(RollingIqr { opts, window: Window::new(opts.window_size) })
+        Ok(RollingIqr {
+            opts,
+            window: Window::new(opts.window_size),
+        })
     }
 
     fn value(&self) -> Option<f64> {
@@ -300,7 +330,9 @@ impl Statistic for RollingIqr {
     fn validate(&self) -> Result<(), StatError> {
         RollingIqr::new(self.opts)?;
         if self.window.size != self.opts.window_size {
-            return Err(StatError::InvalidState("window size does not match window_size".into()));
+            return Err(StatError::InvalidState(
+                "window size does not match window_size".into(),
+            ));
         }
         Ok(())
     }
@@ -314,7 +346,10 @@ impl Statistic for RollingIqr {
             ("window_size", OptionValue::Int(self.opts.window_size)),
             ("q_inf", OptionValue::Float(self.opts.q_inf)),
             ("q_sup", OptionValue::Float(self.opts.q_sup)),
-            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            (
+                "interpolation",
+                OptionValue::Str(self.opts.interpolation.name()),
+            ),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
         ]
     }
@@ -388,7 +423,9 @@ impl P2 {
             let n = self.positions[i];
             let qi = self.heights[i];
             let d = self.desired[i] - n;
-            if (d >= 1.0 && self.positions[i + 1] - n > 1.0) || (d <= -1.0 && self.positions[i - 1] - n < -1.0) {
+            if (d >= 1.0 && self.positions[i + 1] - n > 1.0)
+                || (d <= -1.0 && self.positions[i - 1] - n < -1.0)
+            {
                 let d = 1.0f64.copysign(d);
                 let (qp, qm) = (self.heights[i + 1], self.heights[i - 1]);
                 let (np, nm) = (self.positions[i + 1], self.positions[i - 1]);
@@ -425,7 +462,9 @@ impl P2 {
     }
 
     fn valid(&self) -> bool {
-        self.heights.len() <= 5 && (0.0..=1.0).contains(&self.q) && (self.sorted == (self.heights.len() == 5) || !self.sorted)
+        self.heights.len() <= 5
+            && (0.0..=1.0).contains(&self.q)
+            && (self.sorted == (self.heights.len() == 5) || !self.sorted)
     }
 }
 
@@ -479,7 +518,11 @@ impl Quantile {
             Method::Exact => Estimator::Exact(SortedMultiset::new()),
             Method::P2 => Estimator::P2(P2::new(opts.q)),
         };
-        Ok(Quantile { opts, count: 0, estimator })
+        Ok(Quantile {
+            opts,
+            count: 0,
+            estimator,
+        })
     }
 
     /// Remove one earlier value (exact method only).
@@ -495,7 +538,9 @@ fn revert_exact(est: &mut Estimator, x: f64, count: &mut u64, name: &str) -> Res
                 *count -= 1;
                 Ok(())
             } else {
-                Err(StatError::InvalidOperation(format!("{name}.revert: {x} was never added (or was already reverted)")))
+                Err(StatError::InvalidOperation(format!(
+                    "{name}.revert: {x} was never added (or was already reverted)"
+                )))
             }
         }
         Estimator::P2(_) => Err(StatError::InvalidOperation(format!(
@@ -506,7 +551,9 @@ fn revert_exact(est: &mut Estimator, x: f64, count: &mut u64, name: &str) -> Res
 
 fn estimate(est: &Estimator, q: f64, how: Interpolation) -> Option<f64> {
     match est {
-        Estimator::Exact(set) => (!set.is_empty()).then(|| quantile_of(set.len(), q, how, |i| set.select(i))),
+        Estimator::Exact(set) => {
+            (!set.is_empty()).then(|| quantile_of(set.len(), q, how, |i| set.select(i)))
+        }
         Estimator::P2(p2) => p2.get(),
     }
 }
@@ -548,7 +595,9 @@ impl Statistic for Quantile {
     fn validate(&self) -> Result<(), StatError> {
         Quantile::new(self.opts)?;
         if !est_valid(&self.estimator, self.count, self.opts.method) {
-            return Err(StatError::InvalidState("estimator does not match the options".into()));
+            return Err(StatError::InvalidState(
+                "estimator does not match the options".into(),
+            ));
         }
         Ok(())
     }
@@ -556,7 +605,10 @@ impl Statistic for Quantile {
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         vec![
             ("q", OptionValue::Float(self.opts.q)),
-            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            (
+                "interpolation",
+                OptionValue::Str(self.opts.interpolation.name()),
+            ),
             ("method", OptionValue::Str(self.opts.method.name())),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
         ]
@@ -590,9 +642,17 @@ impl Iqr {
         check_iqr(opts.q_inf, opts.q_sup)?;
         let (lower, upper) = match opts.method {
             Method::Exact => (Estimator::Exact(SortedMultiset::new()), None),
-            Method::P2 => (Estimator::P2(P2::new(opts.q_inf)), Some(P2::new(opts.q_sup))),
+            Method::P2 => (
+                Estimator::P2(P2::new(opts.q_inf)),
+                Some(P2::new(opts.q_sup)),
+            ),
         };
-        Ok(Iqr { opts, count: 0, lower, upper })
+        Ok(Iqr {
+            opts,
+            count: 0,
+            lower,
+            upper,
+        })
     }
 
     pub fn revert(&mut self, x: f64) -> Result<(), StatError> {
@@ -636,7 +696,9 @@ impl Statistic for Iqr {
             _ => false,
         };
         if !upper_ok || !est_valid(&self.lower, self.count, self.opts.method) {
-            return Err(StatError::InvalidState("estimators do not match the options".into()));
+            return Err(StatError::InvalidState(
+                "estimators do not match the options".into(),
+            ));
         }
         Ok(())
     }
@@ -645,7 +707,10 @@ impl Statistic for Iqr {
         vec![
             ("q_inf", OptionValue::Float(self.opts.q_inf)),
             ("q_sup", OptionValue::Float(self.opts.q_sup)),
-            ("interpolation", OptionValue::Str(self.opts.interpolation.name())),
+            (
+                "interpolation",
+                OptionValue::Str(self.opts.interpolation.name()),
+            ),
             ("method", OptionValue::Str(self.opts.method.name())),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
         ]
@@ -661,17 +726,31 @@ mod tests {
     const X: [f64; 12] = [1.0, 3.0, 2.0, 8.0, 5.0, 4.0, 7.0, 6.0, 10.0, 9.0, -2.0, 0.5];
 
     fn rolling(q: f64, w: u64, how: Interpolation, min_samples: u64) -> RollingQuantile {
-        RollingQuantile::new(RollingQuantileOptions { q, window_size: w, interpolation: how, min_samples })
-            .unwrap()
+        RollingQuantile::new(RollingQuantileOptions {
+            q,
+            window_size: w,
+            interpolation: how,
+            min_samples,
+        })
+        .unwrap()
     }
 
     #[test]
     fn worked_example_from_the_reference_notes() {
         let xs: Vec<Option<f64>> = X.iter().copied().map(Some).collect();
         for (how, expected) in [
-            (Interpolation::Linear, [2.5, 4.0, 4.5, 6.0, 5.5, 6.5, 8.0, 7.5, 4.75]),
-            (Interpolation::Nearest, [3.0, 5.0, 5.0, 7.0, 6.0, 7.0, 9.0, 9.0, 9.0]),
-            (Interpolation::Equiprobable, [2.0, 3.0, 4.0, 5.0, 5.0, 6.0, 7.0, 6.0, 0.5]),
+            (
+                Interpolation::Linear,
+                [2.5, 4.0, 4.5, 6.0, 5.5, 6.5, 8.0, 7.5, 4.75],
+            ),
+            (
+                Interpolation::Nearest,
+                [3.0, 5.0, 5.0, 7.0, 6.0, 7.0, 9.0, 9.0, 9.0],
+            ),
+            (
+                Interpolation::Equiprobable,
+                [2.0, 3.0, 4.0, 5.0, 5.0, 6.0, 7.0, 6.0, 0.5],
+            ),
         ] {
             let out = run_options(&mut rolling(0.5, 4, how, 4), &xs);
             assert_eq!(out[..3], [None, None, None]);
@@ -697,12 +776,17 @@ mod tests {
                         let lo = (t + 1).saturating_sub(w as usize);
                         let mut v: Vec<f64> = xs[lo..=t].iter().flatten().copied().collect();
                         v.sort_by(f64::total_cmp);
-                        let expected = (!v.is_empty()).then(|| quantile_of(v.len(), q, how, |i| v[i]));
+                        let expected =
+                            (!v.is_empty()).then(|| quantile_of(v.len(), q, how, |i| v[i]));
                         let same = match (out[t], expected) {
                             (Some(a), Some(b)) => a == b || (a.is_nan() && b.is_nan()),
                             (a, b) => a == b,
                         };
-                        assert!(same, "w={w} {how:?} q={q} row {t}: {:?} vs {expected:?}", out[t]);
+                        assert!(
+                            same,
+                            "w={w} {how:?} q={q} row {t}: {:?} vs {expected:?}",
+                            out[t]
+                        );
                     }
                 }
             }
@@ -711,7 +795,12 @@ mod tests {
 
     #[test]
     fn cumulative_exact_revert_and_errors() {
-        let opts = QuantileOptions { q: 0.5, interpolation: Interpolation::Linear, method: Method::Exact, min_samples: 1 };
+        let opts = QuantileOptions {
+            q: 0.5,
+            interpolation: Interpolation::Linear,
+            method: Method::Exact,
+            min_samples: 1,
+        };
         let mut q = Quantile::new(opts).unwrap();
         for x in [5.0, 1.0, 3.0, 9.0] {
             q.update(Some(x));
@@ -719,8 +808,15 @@ mod tests {
         assert_eq!(q.get(), Some(4.0));
         q.revert(9.0).unwrap();
         assert_eq!(q.get(), Some(3.0));
-        assert!(matches!(q.revert(42.0), Err(StatError::InvalidOperation(_))));
-        let mut p2 = Quantile::new(QuantileOptions { method: Method::P2, ..opts }).unwrap();
+        assert!(matches!(
+            q.revert(42.0),
+            Err(StatError::InvalidOperation(_))
+        ));
+        let mut p2 = Quantile::new(QuantileOptions {
+            method: Method::P2,
+            ..opts
+        })
+        .unwrap();
         assert!(p2.revert(1.0).is_err());
         let bytes = snapshot::encode(&q);
         let back: Quantile = snapshot::decode(&bytes).unwrap();
@@ -733,12 +829,38 @@ mod tests {
     #[test]
     fn options_are_validated() {
         assert!(Interpolation::parse("linear").is_ok());
-        assert!(matches!(Interpolation::parse("cubic"), Err(StatError::InvalidOption { name: "interpolation", .. })));
-        assert!(matches!(Method::parse("tdigest"), Err(StatError::InvalidOption { name: "method", .. })));
-        let bad = RollingIqrOptions { window_size: 3, q_inf: 0.8, q_sup: 0.2, interpolation: Interpolation::Linear, min_samples: 1 };
-        assert!(matches!(RollingIqr::new(bad), Err(StatError::InvalidOption { name: "q_inf", .. })));
-        let bad = RollingQuantileOptions { q: 1.5, window_size: 3, interpolation: Interpolation::Linear, min_samples: 1 };
-        assert!(matches!(RollingQuantile::new(bad), Err(StatError::InvalidOption { name: "q", .. })));
+        assert!(matches!(
+            Interpolation::parse("cubic"),
+            Err(StatError::InvalidOption {
+                name: "interpolation",
+                ..
+            })
+        ));
+        assert!(matches!(
+            Method::parse("tdigest"),
+            Err(StatError::InvalidOption { name: "method", .. })
+        ));
+        let bad = RollingIqrOptions {
+            window_size: 3,
+            q_inf: 0.8,
+            q_sup: 0.2,
+            interpolation: Interpolation::Linear,
+            min_samples: 1,
+        };
+        assert!(matches!(
+            RollingIqr::new(bad),
+            Err(StatError::InvalidOption { name: "q_inf", .. })
+        ));
+        let bad = RollingQuantileOptions {
+            q: 1.5,
+            window_size: 3,
+            interpolation: Interpolation::Linear,
+            min_samples: 1,
+        };
+        assert!(matches!(
+            RollingQuantile::new(bad),
+            Err(StatError::InvalidOption { name: "q", .. })
+        ));
     }
 
     #[test]

@@ -10,8 +10,8 @@ use crate::core::ewm::{
     EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
 };
 use crate::core::quantile::{
-    Interpolation, Iqr, IqrOptions, Quantile, QuantileOptions, RollingIqr, RollingIqrOptions, RollingQuantile,
-    RollingQuantileOptions,
+    Interpolation, Iqr, IqrOptions, Quantile, QuantileOptions, RollingIqr, RollingIqrOptions,
+    RollingQuantile, RollingQuantileOptions,
 };
 use crate::core::{StatError, Statistic};
 use serde::Deserialize;
@@ -27,7 +27,11 @@ fn float_output(input_fields: &[Field]) -> PolarsResult<Field> {
 }
 
 /// Build the statistic from its options and sweep the first input through it.
-fn sweep<S: Statistic>(function: &str, inputs: &[Series], build: Result<S, StatError>) -> PolarsResult<Series> {
+fn sweep<S: Statistic>(
+    function: &str,
+    inputs: &[Series],
+    build: Result<S, StatError>,
+) -> PolarsResult<Series> {
     sweep_centered(function, inputs, build, false, 1)
 }
 
@@ -40,7 +44,11 @@ fn sweep_centered<S: Statistic>(
     window_size: u64,
 ) -> PolarsResult<Series> {
     let mut stat = build.map_err(|e| polars_err(function, e))?;
-    let lag = if center { window_size.div_ceil(2) as usize - 1 } else { 0 };
+    let lag = if center {
+        window_size.div_ceil(2) as usize - 1
+    } else {
+        0
+    };
     run_series_lagged(&mut stat, &inputs[0], lag).map_err(|e| dtype_err(function, e))
 }
 
@@ -84,7 +92,13 @@ fn rolling_quantile(inputs: &[Series], kwargs: RollingQuantileKwargs) -> PolarsR
         interpolation: k.interpolation,
         min_samples: k.min_samples,
     };
-    sweep_centered("rolling_quantile", inputs, RollingQuantile::new(opts), k.center, k.window_size)
+    sweep_centered(
+        "rolling_quantile",
+        inputs,
+        RollingQuantile::new(opts),
+        k.center,
+        k.window_size,
+    )
 }
 
 /// Kwargs of `rolling_iqr`: the options of [`RollingIqr`] plus `center`.
@@ -109,7 +123,13 @@ fn rolling_iqr(inputs: &[Series], kwargs: RollingIqrKwargs) -> PolarsResult<Seri
         interpolation: k.interpolation,
         min_samples: k.min_samples,
     };
-    sweep_centered("rolling_iqr", inputs, RollingIqr::new(opts), k.center, k.window_size)
+    sweep_centered(
+        "rolling_iqr",
+        inputs,
+        RollingIqr::new(opts),
+        k.center,
+        k.window_size,
+    )
 }
 
 #[polars_expr(output_type_func=float_output)]

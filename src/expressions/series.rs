@@ -59,7 +59,11 @@ pub fn run_series<S: Statistic>(stat: &mut S, s: &Series) -> Result<Series, Dtyp
 /// after the data, `lag` null rows drain the window. For a trailing window of `W` rows and
 /// `lag = ceil(W/2) - 1` this is Polars' `center=True` window `[i - (W - ceil(W/2)), i + ceil(W/2))`,
 /// truncated at both ends.
-pub fn run_series_lagged<S: Statistic>(stat: &mut S, s: &Series, lag: usize) -> Result<Series, DtypeError> {
+pub fn run_series_lagged<S: Statistic>(
+    stat: &mut S,
+    s: &Series,
+    lag: usize,
+) -> Result<Series, DtypeError> {
     if lag == 0 {
         return run_series(stat, s);
     }
