@@ -1,14 +1,19 @@
-"""Benchmarks of polars-streamstats against Polars and river.
+"""Benchmarks of polars-streamstats against Polars, river, bottleneck and pandas.
 
-Run as ``python bench/bench.py`` (``make bench``). Options: ``--quick`` (1M rows, 3 runs, a
-smoke test), ``--json PATH`` (write the raw timings), ``--runs N``.
+Run as ``python bench/bench.py`` (``make bench``). Options: ``--quick`` (1M rows for the
+exponentially weighted section, 200k for the quantile section, 3 runs: a smoke test),
+``--json PATH`` (write the raw timings), ``--runs N``, ``--only {all,ewm,quantile}``.
 
 Method: every case is timed in this one process on the same data. Competitors are run
 interleaved (A, B, A, B, ...) after one untimed warm-up of each; the table shows the median
 time of each and the median of the per-pair ratios A/B, which cancels most of the slow drift
 of a shared VM. The garbage collector is off inside each timed region, and outputs are freed
 outside it. The warm-up outputs of the expression cases are checked against Polars, so a
-speed-up can never come from computing something else.
+speed-up can never come from computing something else (the quantile cases: exactly, bit for
+bit; bottleneck and pandas to 1e-12 where both are defined; P² against river's own outputs).
+
+Some competitors are slow (pandas at large windows: seconds per run); they run fewer times,
+in the first rounds of the same interleaving, and are paired with the pss runs of those rounds.
 
 Progress goes to stderr; the markdown table goes to stdout.
 """
@@ -30,8 +35,10 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import bottleneck as bn
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import polars as pl
 from river import stats as river_stats
 
@@ -48,10 +55,28 @@ N_GROUPS = 1000
 ALPHA = 0.1
 WINDOW = 1000
 
+# Quantile section.
+QUANTILE_ROWS = 2_000_000
+QUANTILE_QUICK_ROWS = 200_000
+WINDOWS = (10, 1_000, 100_000, 1_000_000)
+SIDE_WINDOWS = (1_000, 100_000)  # nulls and center=True
+OVER_WINDOW = 100
+NULL_EVERY = 100  # 1% nulls
+P2_VALUES = 1_000_000
+SLOW_WINDOW = 100_000  # pandas at or above this window: at most SLOW_RUNS runs
+SLOW_RUNS = 3
+MEDIUM_RUNS = 11  # cases where Polars itself takes > 1 s per run
+RIVER_ROLLING_NOTE = "River (Rust, its authors' benchmark): 77 s"
+AGREE_ATOL = 1e-12
+
 # Targets.
 MAX_RATIO_VS_POLARS = 0.5
 MAX_NS_PER_UPDATE = 70.0
 MIN_MVALUES_PER_S = 300.0
+MAX_RATIO_VS_FASTEST_PEER = 0.5
+MAX_RATIO_NULLS_CENTER_OVER = 0.2
+MAX_RATIO_CUM_MEDIAN = 0.4
+MAX_NS_PER_P2_VALUE = 15.0
 
 Thunk = Callable[[], object]
 
@@ -70,6 +95,8 @@ class Result:
     target: str = "—"
     verdict: str = "—"
     outputs_match: bool | None = None
+    section: str = "ewm"
+    style: str = "auto"  # "auto", "ns" (ns per item first) or "s" (seconds per run)
 
     @property
     def pss_median(self) -> float:
@@ -259,8 +286,8 @@ def _update_many_cases(x: npt.NDArray[np.float64], runs: int) -> list[Result]:
     return out
 
 
-def run_all(n_rows: int, runs: int) -> list[Result]:
-    _log(f"data: {n_rows:,} rows")
+def run_ewm(n_rows: int, runs: int) -> list[Result]:
+    _log(f"exponentially weighted data: {n_rows:,} rows")
     rng = np.random.default_rng(0)
     x = rng.standard_normal(n_rows)
     g = rng.integers(0, N_GROUPS, n_rows)
@@ -331,6 +358,345 @@ def run_all(n_rows: int, runs: int) -> list[Result]:
     return results
 
 
+# --------------------------------------------------------------------------- quantile cases
+
+
+def _identical(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    """Whether two single-column outputs are exactly equal: same nulls, same dtype, same values."""
+    x, y = a.to_series(), b.to_series()
+    if x.len() != y.len() or x.dtype != y.dtype:
+        return False
+    if not x.is_null().equals(y.is_null()):
+        return False
+    xv = x.drop_nulls().cast(pl.Float64).to_numpy()
+    yv = y.drop_nulls().cast(pl.Float64).to_numpy()
+    return bool(np.array_equal(xv, yv, equal_nan=True))
+
+
+def _as_floats(out: object) -> npt.NDArray[np.float64]:
+    """Any single-column output (Polars, pandas, numpy) as float64, null as NaN."""
+    if isinstance(out, pl.DataFrame):
+        out = out.to_series()
+    if isinstance(out, pl.Series):
+        return np.asarray(out.cast(pl.Float64).to_numpy(), dtype=np.float64)
+    if isinstance(out, pd.Series):
+        return np.asarray(out.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
+    return np.asarray(out, dtype=np.float64)
+
+
+def _agree_where_defined(ours: object, theirs: object) -> bool:
+    """Whether two outputs agree to ``AGREE_ATOL`` on the rows where both have a value."""
+    x, y = _as_floats(ours), _as_floats(theirs)
+    if x.shape != y.shape:
+        return False
+    both = ~np.isnan(x) & ~np.isnan(y)
+    return bool(np.all(np.abs(x[both] - y[both]) <= AGREE_ATOL))
+
+
+def _exact_vs_polars(ours: object, theirs: object) -> bool:
+    assert isinstance(ours, pl.DataFrame)
+    assert isinstance(theirs, pl.DataFrame)
+    return _identical(ours, theirs)
+
+
+@dataclass
+class Peer:
+    """One competitor of a pss case: how to run it, how to check it, how often to time it."""
+
+    name: str
+    fn: Thunk
+    agree: Callable[[object, object], bool]  # (pss output, peer output) -> same?
+    runs: int
+
+
+def _interleaved_ragged(fns: Sequence[Thunk], runs: Sequence[int]) -> list[list[float]]:
+    """Round-robin as ``_interleaved``, but ``fns[i]`` only takes part in its first ``runs[i]``
+    rounds: round ``r`` of a slow competitor stays paired with round ``r`` of the others."""
+    times: list[list[float]] = [[] for _ in fns]
+    for r in range(max(runs)):
+        for i, fn in enumerate(fns):
+            if r < runs[i]:
+                times[i].append(_time_once(fn))
+    return times
+
+
+def _peer_cases(
+    case: str, ours: Thunk, peers: Sequence[Peer], *, items: int, unit: str = "row"
+) -> list[Result]:
+    """``ours`` against each peer, all interleaved; one row per peer with its paired ratio."""
+    _log(f"  {case}")
+    warm_ours = ours()
+    matches = []
+    for peer in peers:
+        warm_theirs = peer.fn()
+        matches.append(peer.agree(warm_ours, warm_theirs))
+        del warm_theirs
+    del warm_ours
+    peer_runs = [p.runs for p in peers]
+    t_ours, *t_peers = _interleaved_ragged(
+        [ours, *(p.fn for p in peers)], [max(peer_runs), *peer_runs]
+    )
+    out = []
+    for peer, times, match in zip(peers, t_peers, matches, strict=True):
+        mine = t_ours[: len(times)]
+        out.append(
+            Result(
+                case=case,
+                unit=unit,
+                items=items,
+                pss_times=mine,
+                competitor=peer.name,
+                competitor_times=times,
+                ratios=_ratios(mine, times),
+                outputs_match=match,
+                section="quantile",
+                verdict="—" if match else "MISMATCH",
+            )
+        )
+    return out
+
+
+def _judge(res: Result, max_ratio: float, target: str | None = None) -> None:
+    """Set the target and verdict of a paired row (a mismatch stays a mismatch)."""
+    res.target = target or f"<= {max_ratio:g}x"
+    if res.outputs_match is False:
+        res.verdict = "MISMATCH"
+        return
+    ratio = res.ratio_median
+    assert ratio is not None
+    res.verdict = "PASS" if ratio <= max_ratio else "MISS"
+
+
+def _polars_peer(df: pl.DataFrame, name: str, expr: pl.Expr, runs: int) -> Peer:
+    return Peer(name, lambda: df.select(expr), _exact_vs_polars, runs)
+
+
+def _rolling_window_cases(
+    df: pl.DataFrame, x: npt.NDArray[np.float64], w: int, runs: int
+) -> list[Result]:
+    """rolling_median at one window vs Polars, bottleneck and pandas; verdict vs the fastest."""
+    slow_runs = min(runs, SLOW_RUNS) if w >= SLOW_WINDOW else runs
+    ours = pss.rolling_median("x", window_size=w)
+    theirs = pl.col("x").rolling_median(window_size=w)
+
+    def run_bottleneck() -> npt.NDArray[np.float64]:
+        return np.asarray(bn.move_median(x, w), dtype=np.float64)
+
+    def run_pandas() -> object:
+        return pd.Series(x).rolling(w).median()
+
+    rows = _peer_cases(
+        f"rolling_median(window_size={w:_})",
+        lambda: df.select(ours),
+        [
+            _polars_peer(df, "Polars rolling_median", theirs, runs),
+            Peer(
+                f"bottleneck {bn.__version__} move_median",
+                run_bottleneck,
+                _agree_where_defined,
+                runs,
+            ),
+            Peer(
+                f"pandas {pd.__version__} rolling().median()",
+                run_pandas,
+                _agree_where_defined,
+                slow_runs,
+            ),
+        ],
+        items=df.height,
+    )
+    fastest = min(rows, key=lambda r: r.competitor_median or float("inf"))
+    _judge(fastest, MAX_RATIO_VS_FASTEST_PEER, f"<= {MAX_RATIO_VS_FASTEST_PEER:g}x fastest peer")
+    return rows
+
+
+def _vs_polars(
+    df: pl.DataFrame, case: str, ours: pl.Expr, theirs: pl.Expr, name: str, runs: int
+) -> Result:
+    """One pss expression against one Polars expression, outputs checked bit for bit."""
+    (res,) = _peer_cases(
+        case, lambda: df.select(ours), [_polars_peer(df, name, theirs, runs)], items=df.height
+    )
+    return res
+
+
+def _cum_median_cases(df: pl.DataFrame, x: npt.NDArray[np.float64], runs: int) -> list[Result]:
+    """Exact cumulative median vs Polars (a window of the whole column) and pandas expanding."""
+    n = df.height
+    ours = pss.cum_median("x")
+    theirs = pl.col("x").rolling_median(window_size=n, min_samples=1)
+
+    def run_pandas() -> object:
+        return pd.Series(x).expanding().median()
+
+    vs_polars, vs_pandas = _peer_cases(
+        "cum_median() (exact)",
+        lambda: df.select(ours),
+        [
+            _polars_peer(df, "Polars rolling_median(window_size=n, min_samples=1)", theirs, runs),
+            Peer(
+                f"pandas {pd.__version__} expanding().median()",
+                run_pandas,
+                _agree_where_defined,
+                min(runs, SLOW_RUNS),
+            ),
+        ],
+        items=n,
+    )
+    _judge(vs_polars, MAX_RATIO_CUM_MEDIAN)
+    return [vs_polars, vs_pandas]
+
+
+def _river_running(xs: list[float]) -> npt.NDArray[np.float64]:
+    """River's P² estimate after every value (untimed: the reference for the check)."""
+    q = river_stats.Quantile(0.5)
+    out = np.empty(len(xs))
+    for i, v in enumerate(xs):
+        q.update(v)
+        out[i] = q.get()
+    return out
+
+
+def _p2_cases(x: npt.NDArray[np.float64], runs: int) -> list[Result]:
+    """P² median: the expression and ``Quantile.update_many`` vs river fed from a Python loop."""
+    n = len(x)
+    _log(f"  P² median x{n:,}")
+    series = pl.Series("x", x)
+    xs: list[float] = x.tolist()
+
+    def run_expr() -> pl.DataFrame:
+        return pl.select(pss.cum_median(series, method="p2"))
+
+    def run_update_many() -> pss.Quantile:
+        return pss.Quantile(0.5, method="p2").update_many(x)
+
+    def run_river() -> None:
+        _call_loop(river_stats.Quantile(0.5).update, xs)
+
+    expected = _river_running(xs)
+    expr_match = bool(np.array_equal(_as_floats(run_expr()), expected, equal_nan=True))
+    last = run_update_many().get()
+    many_match = last is not None and bool(last == expected[-1])
+    run_river()
+    t_expr, t_many, t_river = _interleaved([run_expr, run_update_many, run_river], runs)
+    river_name = f"river {RIVER_VERSION} Quantile(0.5), Python loop"
+    expr_row = Result(
+        case=f'cum_median(method="p2"), pl.select on a {n / 1e6:g}M-row Series',
+        unit="row",
+        items=n,
+        pss_times=t_expr,
+        competitor=river_name,
+        competitor_times=t_river,
+        ratios=_ratios(t_expr, t_river),
+        outputs_match=expr_match,
+        verdict="—" if expr_match else "MISMATCH",
+        section="quantile",
+        style="ns",
+    )
+    many_row = Result(
+        case=f'Quantile(0.5, method="p2").update_many, {n / 1e6:g}M values (numpy)',
+        unit="value",
+        items=n,
+        pss_times=t_many,
+        competitor=river_name,
+        competitor_times=t_river,
+        ratios=_ratios(t_many, t_river),
+        target=f"<= {MAX_NS_PER_P2_VALUE:g} ns/value",
+        outputs_match=many_match,
+        section="quantile",
+        style="ns",
+    )
+    if not many_match:
+        many_row.verdict = "MISMATCH"
+    else:
+        ns = many_row.pss_median / n * 1e9
+        many_row.verdict = "PASS" if ns <= MAX_NS_PER_P2_VALUE else "MISS"
+    return [expr_row, many_row]
+
+
+def run_quantile(n_rows: int, runs: int) -> list[Result]:
+    _log(f"quantile data: {n_rows:,} rows")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(n_rows)
+    g = rng.integers(0, N_GROUPS, n_rows)
+    df = pl.DataFrame({"x": x, "g": g})
+    with_nulls = pl.DataFrame(
+        {"x": pl.Series("x", x).scatter(np.arange(0, n_rows, NULL_EVERY), None)}
+    )
+    col = pl.col("x")
+
+    results: list[Result] = []
+    headline: Result | None = None
+    for w in WINDOWS:
+        if w > n_rows:
+            continue
+        rows = _rolling_window_cases(df, x, w, runs)
+        if w == max(WINDOWS):
+            headline = Result(
+                case=f"headline: rolling_median(window_size={w:_}) over {n_rows / 1e6:g}M rows",
+                unit="row",
+                items=n_rows,
+                pss_times=rows[0].pss_times,
+                competitor=RIVER_ROLLING_NOTE,
+                section="quantile",
+                style="s",
+            )
+        results.extend(rows)
+    results.append(
+        _vs_polars(
+            df,
+            f'rolling_quantile(0.5, window_size={WINDOW:_}, interpolation="linear")',
+            pss.rolling_quantile("x", 0.5, window_size=WINDOW, interpolation="linear"),
+            col.rolling_quantile(0.5, interpolation="linear", window_size=WINDOW),
+            'Polars rolling_quantile(0.5, "linear")',
+            runs,
+        )
+    )
+    # With nulls, the default min_samples (= window_size non-null values) is never reached
+    # at 1% nulls and any window >= 100: both sides would output only nulls. min_samples=1.
+    for w in SIDE_WINDOWS:
+        if w > n_rows:
+            continue
+        res = _vs_polars(
+            with_nulls,
+            f"rolling_median(window_size={w:_}, min_samples=1), 1% nulls",
+            pss.rolling_median("x", window_size=w, min_samples=1),
+            col.rolling_median(window_size=w, min_samples=1),
+            "Polars rolling_median",
+            min(runs, MEDIUM_RUNS) if w >= SLOW_WINDOW else runs,
+        )
+        _judge(res, MAX_RATIO_NULLS_CENTER_OVER)
+        results.append(res)
+    for w in SIDE_WINDOWS:
+        if w > n_rows:
+            continue
+        res = _vs_polars(
+            df,
+            f"rolling_median(window_size={w:_}, center=True)",
+            pss.rolling_median("x", window_size=w, center=True),
+            col.rolling_median(window_size=w, center=True),
+            "Polars rolling_median",
+            min(runs, MEDIUM_RUNS) if w >= SLOW_WINDOW else runs,
+        )
+        _judge(res, MAX_RATIO_NULLS_CENTER_OVER)
+        results.append(res)
+    res = _vs_polars(
+        df,
+        f'rolling_median(window_size={OVER_WINDOW}).over("g"), {N_GROUPS} groups',
+        pss.rolling_median("x", window_size=OVER_WINDOW).over("g"),
+        col.rolling_median(window_size=OVER_WINDOW).over("g"),
+        'Polars rolling_median().over("g")',
+        runs,
+    )
+    _judge(res, MAX_RATIO_NULLS_CENTER_OVER)
+    results.append(res)
+    results.extend(_cum_median_cases(df, x, runs))
+    results.extend(_p2_cases(x[: min(P2_VALUES, n_rows)], runs))
+    if headline is not None:
+        results.insert(0, headline)
+    return results
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -345,44 +711,89 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-def _meta(n_rows: int, runs: int, quick: bool) -> dict[str, Any]:
+SECTIONS = ("ewm", "quantile")
+SECTION_TITLES = {"ewm": "Exponentially weighted", "quantile": "Quantiles"}
+QUANTILE_NOTES = (
+    "Rolling rows without nulls or centring: one row per peer (Polars, bottleneck, pandas), "
+    f"each with its own paired ratio; the target (<= {MAX_RATIO_VS_FASTEST_PEER:g}x the fastest "
+    "peer at that window) and its verdict sit on the row of the fastest peer (lowest median "
+    "time). Polars outputs must be bit-identical; bottleneck and pandas must agree to "
+    f"{AGREE_ATOL:g} where both have a value (they output NaN while the window fills). "
+    "The P² rows are checked against river's outputs on the same values (every row for the "
+    "expression, the final estimate for update_many). A competitor cell ending in "
+    "'[k runs]' ran fewer times than the rest; its ratio pairs it with the pss runs of the same "
+    "rounds. The headline row's competitor cell is a published figure, not run here.",
+)
+
+
+def _meta(rows: dict[str, int], runs: int, quick: bool) -> dict[str, Any]:
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "polars": pl.__version__,
         "numpy": np.__version__,
         "river": RIVER_VERSION,
+        "pandas": pd.__version__,
+        "bottleneck": bn.__version__,
         "polars_streamstats": pss.__version__,
         "python": platform.python_version(),
         "cpu": _cpu_model(),
         "logical_cpus": os.cpu_count(),
         "polars_threads": pl.thread_pool_size(),
-        "rows": n_rows,
+        "rows": rows,
         "runs": runs,
         "quick": quick,
     }
 
 
-def _fmt_time(seconds: float, unit: str, items: int) -> str:
+def _fmt_ms(seconds: float) -> str:
+    ms = seconds * 1e3
+    if ms >= 1000:
+        return f"{seconds:.2f} s"
+    return f"{ms:.1f} ms" if ms >= 10 else f"{ms:.2f} ms"
+
+
+def _fmt_time(seconds: float, unit: str, items: int, style: str = "auto") -> str:
     per_item_ns = seconds / items * 1e9
+    if style == "s":
+        return f"{seconds:.2f} s total"
+    if style == "ns":
+        return f"{per_item_ns:.1f} ns/{unit} ({_fmt_ms(seconds)})"
     if unit == "call":
         return f"{per_item_ns:.1f} ns/call"
-    ms = seconds * 1e3
-    ms_txt = f"{ms:.1f} ms" if ms >= 10 else f"{ms:.2f} ms"
+    ms_txt = _fmt_ms(seconds)
     if unit == "value":
         return f"{ms_txt} ({items / seconds / 1e6:.0f} M values/s)"
     return f"{ms_txt} ({per_item_ns:.2f} ns/row)"
 
 
-def _row(res: Result) -> list[str]:
-    pss_cell = _fmt_time(res.pss_median, res.unit, res.items)
+def _row(res: Result, runs: int) -> list[str]:
+    pss_cell = _fmt_time(res.pss_median, res.unit, res.items, res.style)
     comp_median = res.competitor_median
-    if res.competitor is None or comp_median is None:
+    if res.competitor is None:
         comp_cell = "—"
+    elif comp_median is None:
+        comp_cell = res.competitor  # a note, not a measurement
     else:
-        comp_cell = f"{res.competitor}: {_fmt_time(comp_median, res.unit, res.items)}"
+        comp_cell = f"{res.competitor}: {_fmt_time(comp_median, res.unit, res.items, res.style)}"
+        assert res.competitor_times is not None
+        if len(res.competitor_times) < runs:
+            comp_cell += f" [{len(res.competitor_times)} runs]"
     ratio = res.ratio_median
     ratio_cell = "—" if ratio is None else f"{ratio:.2f}x"
     return [res.case, pss_cell, comp_cell, ratio_cell, res.target, res.verdict]
+
+
+def _table(results: Sequence[Result], runs: int) -> list[str]:
+    header = ["case", "pss", "competitor", "ratio", "target", "verdict"]
+    rows = [header, *(_row(r, runs) for r in results)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+
+    def fmt(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    lines = [fmt(header), "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines.extend(fmt(r) for r in rows[1:])
+    return lines
 
 
 def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
@@ -390,28 +801,31 @@ def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
         "# polars-streamstats benchmark",
         "",
         f"polars {meta['polars']} · numpy {meta['numpy']} · river {meta['river']} · "
+        f"pandas {meta['pandas']} · bottleneck {meta['bottleneck']} · "
         f"polars-streamstats {meta['polars_streamstats']} · Python {meta['python']} · "
         f"CPU: {meta['cpu']} ({meta['logical_cpus']} logical CPUs, "
         f"Polars pool {meta['polars_threads']}) · {meta['date']}",
         "",
-        f"{meta['rows']:,} Float64 rows (default_rng(0).standard_normal); "
-        f"median of {meta['runs']} interleaved runs after one warm-up each; "
+        f"Median of {meta['runs']} interleaved runs after one warm-up each (fewer where marked); "
         "ratio = median of per-pair pss/competitor times (lower is better for pss).",
-        "",
     ]
-    header = ["case", "pss", "competitor", "ratio", "target", "verdict"]
-    rows = [header, *(_row(r) for r in results)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-
-    def fmt(cells: Sequence[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
-
-    lines.append(fmt(header))
-    lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    lines.extend(fmt(r) for r in rows[1:])
-    mismatched = [r.case for r in results if r.outputs_match is False]
+    rows: dict[str, int] = meta["rows"]
+    for section in SECTIONS:
+        if section not in rows:
+            continue
+        lines += [
+            "",
+            f"## {SECTION_TITLES[section]}",
+            "",
+            f"{rows[section]:,} Float64 rows (default_rng(0).standard_normal).",
+            "",
+        ]
+        lines += _table([r for r in results if r.section == section], meta["runs"])
+        if section == "quantile":
+            lines += ["", *QUANTILE_NOTES]
+    mismatched = [f"{r.case} ({r.competitor})" for r in results if r.outputs_match is False]
     if mismatched:
-        lines += ["", "OUTPUT MISMATCH against Polars in: " + ", ".join(mismatched)]
+        lines += ["", "OUTPUT MISMATCH in: " + ", ".join(mismatched)]
     return "\n".join(lines)
 
 
@@ -429,21 +843,40 @@ def _to_json(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
-        "--quick", action="store_true", help=f"{QUICK_ROWS:,} rows and {QUICK_RUNS} runs (smoke)"
+        "--quick",
+        action="store_true",
+        help=f"{QUICK_ROWS:,} rows ({QUANTILE_QUICK_ROWS:,} for quantiles) and {QUICK_RUNS} runs "
+        "(smoke)",
     )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write raw results here")
     parser.add_argument(
         "--runs", type=int, help=f"timed runs per case (default {FULL_RUNS}; --quick {QUICK_RUNS})"
     )
+    parser.add_argument(
+        "--only",
+        choices=("all", *SECTIONS),
+        default="all",
+        help="run one section only (default: all)",
+    )
     args = parser.parse_args(argv)
-    n_rows = QUICK_ROWS if args.quick else FULL_ROWS
     runs: int = args.runs if args.runs is not None else (QUICK_RUNS if args.quick else FULL_RUNS)
     if runs < 1:
         parser.error("--runs must be at least 1")
+    sections = SECTIONS if args.only == "all" else (args.only,)
+    rows = {
+        "ewm": QUICK_ROWS if args.quick else FULL_ROWS,
+        "quantile": QUANTILE_QUICK_ROWS if args.quick else QUANTILE_ROWS,
+    }
+    runners: dict[str, Callable[[int, int], list[Result]]] = {
+        "ewm": run_ewm,
+        "quantile": run_quantile,
+    }
 
     start = time.perf_counter()
-    results = run_all(n_rows, runs)
-    meta = _meta(n_rows, runs, args.quick)
+    results: list[Result] = []
+    for section in sections:
+        results.extend(runners[section](rows[section], runs))
+    meta = _meta({s: rows[s] for s in sections}, runs, args.quick)
     meta["wall_seconds"] = round(time.perf_counter() - start, 1)
     print(render(results, meta))
     if args.json is not None:

@@ -118,7 +118,7 @@ impl SortedMultiset {
         let b = self.block_of(k);
         let block = &mut self.blocks[b];
         let at = block.partition_point(|&v| v <= k);
-        block.insert(at, k);
+        insert_at(block, at, k);
         if k > self.maxes[b] {
             self.maxes[b] = k;
         }
@@ -146,7 +146,7 @@ impl SortedMultiset {
         if at == block.len() || block[at] != k {
             return false;
         }
-        block.remove(at);
+        remove_at(block, at);
         self.len -= 1;
         if block.is_empty() {
             self.blocks.remove(b);
@@ -182,6 +182,38 @@ impl SortedMultiset {
         }
         value(self.blocks[pos][rest])
     }
+}
+
+/// `Vec::insert`, with short moves done inline (a `memmove` call costs more than moving a
+/// few keys, and small windows are all short moves).
+#[inline(always)]
+fn insert_at(block: &mut Vec<u64>, at: usize, k: u64) {
+    let len = block.len();
+    if len - at > 16 {
+        block.insert(at, k);
+        return;
+    }
+    block.push(k);
+    let mut j = len;
+    while j > at {
+        block[j] = block[j - 1];
+        j -= 1;
+    }
+    block[at] = k;
+}
+
+/// `Vec::remove`, with short moves done inline.
+#[inline(always)]
+fn remove_at(block: &mut Vec<u64>, at: usize) {
+    let len = block.len();
+    if len - at > 16 {
+        block.remove(at);
+        return;
+    }
+    for j in at..len - 1 {
+        block[j] = block[j + 1];
+    }
+    block.pop();
 }
 
 #[cfg(test)]

@@ -65,30 +65,38 @@ impl Interpolation {
 /// arithmetic is Polars' (e.g. linear: `p (v[j+1] - v[j]) + v[j]`), so results agree bit for bit.
 #[inline]
 pub fn quantile_of(n: usize, q: f64, how: Interpolation, select: impl Fn(usize) -> f64) -> f64 {
+    // h >= 0, so truncation is floor: no libm call (baseline x86-64 has no rounding insn).
     let h = (n as f64 - 1.0) * q;
+    let lo = h as usize;
+    let frac = h - lo as f64; // exact
+    let hi = lo + (frac > 0.0) as usize;
     let last = n - 1;
     match how {
         Interpolation::Linear => {
-            let lo = h.floor() as usize;
-            if lo == h.ceil() as usize {
+            if lo == hi {
                 select(lo)
             } else {
                 let (a, b) = (select(lo), select(lo + 1));
-                (h - lo as f64) * (b - a) + a
+                frac * (b - a) + a
             }
         }
         Interpolation::Midpoint => {
-            let lo = (h.floor() as usize).min(last);
-            if lo == h.ceil() as usize {
+            let lo = lo.min(last);
+            if lo == hi {
                 select(lo)
             } else {
                 (select(lo) + select(lo + 1)) / 2.0
             }
         }
-        Interpolation::Nearest => select((h.round() as usize).min(last)),
-        Interpolation::Lower => select((h.floor() as usize).min(last)),
-        Interpolation::Higher => select((h.ceil() as usize).min(last)),
-        Interpolation::Equiprobable => select(((n as f64 * q).ceil() - 1.0).max(0.0) as usize),
+        // Round half away from zero, as Polars' `f64::round`.
+        Interpolation::Nearest => select((lo + (frac >= 0.5) as usize).min(last)),
+        Interpolation::Lower => select(lo.min(last)),
+        Interpolation::Higher => select(hi.min(last)),
+        Interpolation::Equiprobable => {
+            let t = n as f64 * q;
+            let ceil = t as usize + (t > (t as usize) as f64) as usize;
+            select(ceil.saturating_sub(1))
+        }
     }
 }
 
@@ -363,7 +371,9 @@ impl Statistic for RollingIqr {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct P2 {
     q: f64,
-    heights: Vec<f64>,
+    /// Marker heights; only the first `len` are set until five values have been seen.
+    heights: [f64; 5],
+    len: u8,
     positions: [f64; 5],
     desired: [f64; 5],
     increments: [f64; 5],
@@ -375,7 +385,8 @@ impl P2 {
     pub fn new(q: f64) -> Self {
         P2 {
             q,
-            heights: Vec::with_capacity(5),
+            heights: [0.0; 5],
+            len: 0,
             positions: [1.0, 2.0, 3.0, 4.0, 5.0],
             desired: [1.0, 1.0 + 2.0 * q, 1.0 + 4.0 * q, 3.0 + 2.0 * q, 5.0],
             increments: [0.0, q / 2.0, q, (1.0 + q) / 2.0, 1.0],
@@ -384,13 +395,15 @@ impl P2 {
         }
     }
 
+    #[inline]
     pub fn update(&mut self, x: f64) {
         if x.is_nan() || self.nan {
             self.nan = true;
             return;
         }
-        if self.heights.len() < 5 {
-            self.heights.push(x);
+        if self.len < 5 {
+            self.heights[self.len as usize] = x;
+            self.len += 1;
             return;
         }
         if !self.sorted {
@@ -402,16 +415,17 @@ impl P2 {
         let k = if x < h[0] {
             h[0] = x;
             1
+        } else if x < h[1] {
+            1
+        } else if x < h[2] {
+            2
+        } else if x < h[3] {
+            3
         } else {
-            match (1..=4).find(|&i| h[i - 1] <= x && x < h[i]) {
-                Some(i) => i,
-                None => {
-                    if h[4] < x {
-                        h[4] = x;
-                    }
-                    4
-                }
+            if h[4] < x {
+                h[4] = x;
             }
+            4
         };
         for p in &mut self.positions[k..] {
             *p += 1.0;
@@ -420,28 +434,37 @@ impl P2 {
             *d += inc;
         }
         for i in 1..4 {
-            let n = self.positions[i];
-            let qi = self.heights[i];
-            let d = self.desired[i] - n;
-            if (d >= 1.0 && self.positions[i + 1] - n > 1.0)
-                || (d <= -1.0 && self.positions[i - 1] - n < -1.0)
-            {
-                let d = 1.0f64.copysign(d);
-                let (qp, qm) = (self.heights[i + 1], self.heights[i - 1]);
-                let (np, nm) = (self.positions[i + 1], self.positions[i - 1]);
-                let outer = d / (np - nm);
-                let left = (n - nm + d) * (qp - qi) / (np - n);
-                let right = (np - n - d) * (qi - qm) / (n - nm);
-                let parabolic = qi + outer * (left + right);
-                self.heights[i] = if qm < parabolic && parabolic < qp {
-                    parabolic
-                } else {
-                    let j = if d > 0.0 { i + 1 } else { i - 1 };
-                    qi + d * (self.heights[j] - qi) / (self.positions[j] - n)
-                };
-                self.positions[i] = n + d;
-            }
+            self.adjust(i);
         }
+    }
+
+    /// Move marker `i` by one position towards its desired position when it is off by one
+    /// or more and its neighbour is not adjacent: parabolic prediction, else linear.
+    #[inline(always)]
+    fn adjust(&mut self, i: usize) {
+        let n = self.positions[i];
+        let d = self.desired[i] - n;
+        let up = d >= 1.0 && self.positions[i + 1] - n > 1.0;
+        let down = d <= -1.0 && self.positions[i - 1] - n < -1.0;
+        if !(up || down) {
+            return;
+        }
+        let qi = self.heights[i];
+        let d = 1.0f64.copysign(d);
+        let (qp, qm) = (self.heights[i + 1], self.heights[i - 1]);
+        let (np, nm) = (self.positions[i + 1], self.positions[i - 1]);
+        let outer = d / (np - nm);
+        let left = (n - nm + d) * (qp - qi) / (np - n);
+        let right = (np - n - d) * (qi - qm) / (n - nm);
+        let parabolic = qi + outer * (left + right);
+        self.heights[i] = if qm < parabolic && parabolic < qp {
+            parabolic
+        } else if up {
+            qi + d * (qp - qi) / (np - n)
+        } else {
+            qi + d * (qm - qi) / (nm - n)
+        };
+        self.positions[i] = n + d;
     }
 
     pub fn get(&self) -> Option<f64> {
@@ -451,20 +474,18 @@ impl P2 {
         if self.sorted {
             return Some(self.heights[2]);
         }
-        let n = self.heights.len();
+        let n = self.len as usize;
         if n == 0 {
             return None;
         }
-        let mut sorted = self.heights.clone();
-        sorted.sort_by(f64::total_cmp);
+        let mut sorted = self.heights;
+        sorted[..n].sort_by(f64::total_cmp);
         let idx = (n as f64 - 1.0).max(0.0).min(n as f64 * self.q) as usize;
         Some(sorted[idx])
     }
 
     fn valid(&self) -> bool {
-        self.heights.len() <= 5
-            && (0.0..=1.0).contains(&self.q)
-            && (self.sorted == (self.heights.len() == 5) || !self.sorted)
+        self.len <= 5 && (0.0..=1.0).contains(&self.q) && (!self.sorted || self.len == 5)
     }
 }
 
