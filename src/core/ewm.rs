@@ -11,7 +11,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::error::ensure;
-use super::{OptionValue, StatError, Statistic};
+use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// Resolve Polars' four ways of giving the decay into `alpha`; exactly one must be given.
 pub fn resolve_alpha(
@@ -146,10 +146,8 @@ impl EwMean {
     }
 }
 
-impl Statistic for EwMean {
-    const NAME: &'static str = "EWMean";
+impl Kernel for EwMean {
     const COPY_INTO_LOOPS: bool = true;
-
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         let o = &self.opts;
@@ -176,6 +174,10 @@ impl Statistic for EwMean {
         }
         o.enough(self.count).then_some(self.mean)
     }
+}
+
+impl Statistic for EwMean {
+    const NAME: &'static str = "EWMean";
 
     fn get(&self) -> Option<f64> {
         (self.count > 0 && self.opts.enough(self.count)).then_some(self.mean)
@@ -324,10 +326,8 @@ impl EwVar {
     }
 }
 
-impl Statistic for EwVar {
-    const NAME: &'static str = "EWVar";
+impl Kernel for EwVar {
     const COPY_INTO_LOOPS: bool = true;
-
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         match x {
@@ -378,6 +378,10 @@ impl Statistic for EwVar {
         self.correction = correction;
         out
     }
+}
+
+impl Statistic for EwVar {
+    const NAME: &'static str = "EWVar";
 
     fn get(&self) -> Option<f64> {
         self.value_with(unbiasing_factor)
@@ -406,14 +410,16 @@ impl EwStd {
     }
 }
 
-impl Statistic for EwStd {
-    const NAME: &'static str = "EWStd";
+impl Kernel for EwStd {
     const COPY_INTO_LOOPS: bool = true;
-
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         self.0.update(x).map(f64::sqrt)
     }
+}
+
+impl Statistic for EwStd {
+    const NAME: &'static str = "EWStd";
 
     fn get(&self) -> Option<f64> {
         self.0.get().map(f64::sqrt)
@@ -519,9 +525,7 @@ pub(crate) fn check_window(window_size: u64) -> Result<(), StatError> {
     })
 }
 
-impl Statistic for RollingEwMean {
-    const NAME: &'static str = "RollingEWMean";
-
+impl Kernel for RollingEwMean {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         // Age the window by one row.
@@ -557,6 +561,10 @@ impl Statistic for RollingEwMean {
         }
         self.value()
     }
+}
+
+impl Statistic for RollingEwMean {
+    const NAME: &'static str = "RollingEWMean";
 
     fn get(&self) -> Option<f64> {
         self.value()

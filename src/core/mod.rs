@@ -16,14 +16,24 @@ pub use error::StatError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-/// One online statistic.
-pub trait Statistic: Clone + Serialize + DeserializeOwned + Send + 'static {
-    /// The name of the statistic, as in the Python class (used in snapshots and messages).
-    const NAME: &'static str;
+/// The row-by-row part of a statistic: what the sweeps drive.
+pub trait Kernel: Clone {
+    /// Whether the sweeps should run on a local copy of the state. LLVM keeps a local's
+    /// fields in registers through the hot loop but often not those behind a `&mut`; for a
+    /// small state the copy costs nothing and halves the time per row (measured: EWMean
+    /// 4.4 → 2.0 ns). States that own large buffers leave this `false`.
+    const COPY_INTO_LOOPS: bool = false;
 
     /// Consume one row (`None` is a null) and return the output for that row, with the
     /// row semantics of the matching Polars expression (e.g. a null row may output null).
     fn update(&mut self, x: Option<f64>) -> Option<f64>;
+}
+
+/// One online statistic: a [`Kernel`] with an estimate, options and a state that can be
+/// saved and restored.
+pub trait Statistic: Kernel + Serialize + DeserializeOwned + Send + 'static {
+    /// The name of the statistic, as in the Python class (used in snapshots and messages).
+    const NAME: &'static str;
 
     /// The current estimate; `None` until enough data has been seen.
     fn get(&self) -> Option<f64>;
@@ -36,12 +46,6 @@ pub trait Statistic: Clone + Serialize + DeserializeOwned + Send + 'static {
     /// Check the invariants of a state, e.g. after it was decoded from foreign bytes.
     /// Option values are re-validated as at construction, buffers against their sizes.
     fn validate(&self) -> Result<(), StatError>;
-
-    /// Whether the sweeps should run on a local copy of the state. LLVM keeps a local's
-    /// fields in registers through the hot loop but often not those behind a `&mut`; for a
-    /// small state the copy costs nothing and halves the time per row (measured: EWMean
-    /// 4.4 → 2.0 ns). States that own large buffers leave this `false`.
-    const COPY_INTO_LOOPS: bool = false;
 
     /// The options as `name=value` pairs, in constructor order (for reprs and pickling).
     fn options(&self) -> Vec<(&'static str, OptionValue)>;

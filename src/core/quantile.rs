@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::ensure;
 use super::ewm::check_window;
-use super::order::SortedMultiset;
-use super::{OptionValue, StatError, Statistic};
+use super::order::{OrderIndex, SortedMultiset};
+use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// How a quantile between two order statistics is chosen, as in Polars.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,7 +64,12 @@ impl Interpolation {
 /// The `q` quantile of `n > 0` sorted values, `select(i)` being the `i`-th smallest. The
 /// arithmetic is Polars' (e.g. linear: `p (v[j+1] - v[j]) + v[j]`), so results agree bit for bit.
 #[inline]
-pub fn quantile_of(n: usize, q: f64, how: Interpolation, select: impl Fn(usize) -> f64) -> f64 {
+pub fn quantile_of(
+    n: usize,
+    q: f64,
+    how: Interpolation,
+    mut select: impl FnMut(usize) -> f64,
+) -> f64 {
     // h >= 0, so truncation is floor: no libm call (baseline x86-64 has no rounding insn).
     let h = (n as f64 - 1.0) * q;
     let lo = h as usize;
@@ -136,37 +141,24 @@ impl Method {
     }
 }
 
-/// The values of a trailing window of rows (nulls included, as `None`) and the order-statistic
-/// set of its non-null values. Shared by the rolling quantile and the rolling IQR.
+/// The values of a trailing window of rows (nulls included, as `None`) and an order-statistic
+/// index of its non-null values. Shared by the rolling quantile and the rolling IQR. Only the
+/// rows are stored; the index is rebuilt on restore.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Window {
+#[serde(bound(serialize = "", deserialize = "I: Default"))]
+struct Window<I> {
     size: u64,
     rows: VecDeque<Option<f64>>,
-    #[serde(with = "set_serde")]
-    set: SortedMultiset,
+    #[serde(skip)]
+    set: I,
 }
 
-/// The set is derived from the rows: store nothing, rebuild it on restore.
-mod set_serde {
-    use super::SortedMultiset;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(_: &SortedMultiset, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_unit()
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SortedMultiset, D::Error> {
-        <() as serde::Deserialize>::deserialize(d)?;
-        Ok(SortedMultiset::new())
-    }
-}
-
-impl Window {
-    fn new(size: u64) -> Self {
+impl<I: OrderIndex> Window<I> {
+    fn new(size: u64, set: I) -> Self {
         Window {
             size,
             rows: VecDeque::new(),
-            set: SortedMultiset::new(),
+            set,
         }
     }
 
@@ -182,8 +174,10 @@ impl Window {
             self.set.insert(x);
         }
     }
+}
 
-    /// Rebuild the set from the rows after decoding; check the rows fit the window.
+impl Window<SortedMultiset> {
+    /// Rebuild the index from the rows after decoding; check the rows fit the window.
     fn restore(&mut self) -> Result<(), StatError> {
         check_window(self.size)?;
         if self.rows.len() as u64 > self.size {
@@ -191,11 +185,9 @@ impl Window {
                 "window holds more rows than window_size".into(),
             ));
         }
-        if self.set.is_empty() {
-            let mut fresh = SortedMultiset::new();
-            self.rows.iter().flatten().for_each(|&x| fresh.insert(x));
-            self.set = fresh;
-        }
+        let mut fresh = SortedMultiset::new();
+        self.rows.iter().flatten().for_each(|&x| fresh.insert(x));
+        self.set = fresh;
         Ok(())
     }
 }
@@ -210,42 +202,62 @@ pub struct RollingQuantileOptions {
     pub min_samples: u64,
 }
 
-/// Exact quantile of the non-null values among the last `window_size` rows.
+/// Exact quantile of the non-null values among the last `window_size` rows, over any
+/// order-statistic index: [`SortedMultiset`] for the objects (any stream), [`RankIndex`] for
+/// a whole column in the expressions (faster at large windows). Same window logic and same
+/// interpolation arithmetic, so the two give bit-identical numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RollingQuantile {
+#[serde(bound(serialize = "", deserialize = "I: Default"))]
+pub struct RollingQuantileOf<I> {
     opts: RollingQuantileOptions,
-    window: Window,
+    window: Window<I>,
 }
+
+/// The streaming rolling quantile (the Python object).
+pub type RollingQuantile = RollingQuantileOf<SortedMultiset>;
 
 impl RollingQuantile {
     pub fn new(opts: RollingQuantileOptions) -> Result<Self, StatError> {
+        Self::with_index(opts, SortedMultiset::new())
+    }
+}
+
+impl<I: OrderIndex> RollingQuantileOf<I> {
+    pub fn with_index(opts: RollingQuantileOptions, index: I) -> Result<Self, StatError> {
         check_quantile("q", opts.q)?;
         check_window(opts.window_size)?;
-        Ok(RollingQuantile {
+        Ok(RollingQuantileOf {
             opts,
-            window: Window::new(opts.window_size),
+            window: Window::new(opts.window_size, index),
         })
     }
 
-    fn value(&self) -> Option<f64> {
-        let set = &self.window.set;
+    #[inline]
+    fn value(&mut self) -> Option<f64> {
+        let set = &mut self.window.set;
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples)
             .then(|| quantile_of(n, self.opts.q, self.opts.interpolation, |i| set.select(i)))
     }
 }
 
-impl Statistic for RollingQuantile {
-    const NAME: &'static str = "RollingQuantile";
-
+impl<I: OrderIndex> Kernel for RollingQuantileOf<I> {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         self.window.push(x);
         self.value()
     }
+}
+
+impl Statistic for RollingQuantile {
+    const NAME: &'static str = "RollingQuantile";
 
     fn get(&self) -> Option<f64> {
-        self.value()
+        // The same arithmetic as `value`, through the index's `&self` lookup.
+        let set = &self.window.set;
+        let n = set.len();
+        (n > 0 && n as u64 >= self.opts.min_samples)
+            .then(|| quantile_of(n, self.opts.q, self.opts.interpolation, |i| set.select(i)))
     }
 
     fn validate(&self) -> Result<(), StatError> {
@@ -294,45 +306,66 @@ fn check_iqr(q_inf: f64, q_sup: f64) -> Result<(), StatError> {
     })
 }
 
-/// `quantile(q_sup) - quantile(q_inf)` over the last `window_size` rows, one window for both.
+/// `quantile(q_sup) - quantile(q_inf)` over the last `window_size` rows, one window for both
+/// (any order-statistic index, as [`RollingQuantileOf`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RollingIqr {
+#[serde(bound(serialize = "", deserialize = "I: Default"))]
+pub struct RollingIqrOf<I> {
     opts: RollingIqrOptions,
-    window: Window,
+    window: Window<I>,
 }
+
+/// The streaming rolling IQR (the Python object).
+pub type RollingIqr = RollingIqrOf<SortedMultiset>;
 
 impl RollingIqr {
     pub fn new(opts: RollingIqrOptions) -> Result<Self, StatError> {
+        Self::with_index(opts, SortedMultiset::new())
+    }
+}
+
+impl<I: OrderIndex> RollingIqrOf<I> {
+    pub fn with_index(opts: RollingIqrOptions, index: I) -> Result<Self, StatError> {
         check_iqr(opts.q_inf, opts.q_sup)?;
         check_window(opts.window_size)?;
-        Ok(RollingIqr {
+        Ok(RollingIqrOf {
             opts,
-            window: Window::new(opts.window_size),
+            window: Window::new(opts.window_size, index),
         })
     }
 
-    fn value(&self) -> Option<f64> {
-        let set = &self.window.set;
+    #[inline]
+    fn value(&mut self) -> Option<f64> {
+        let set = &mut self.window.set;
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
             let how = self.opts.interpolation;
-            quantile_of(n, self.opts.q_sup, how, |i| set.select(i))
-                - quantile_of(n, self.opts.q_inf, how, |i| set.select(i))
+            let hi = quantile_of(n, self.opts.q_sup, how, |i| set.select(i));
+            hi - quantile_of(n, self.opts.q_inf, how, |i| set.select(i))
         })
+    }
+}
+
+impl<I: OrderIndex> Kernel for RollingIqrOf<I> {
+    #[inline]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        self.window.push(x);
+        self.value()
     }
 }
 
 impl Statistic for RollingIqr {
     const NAME: &'static str = "RollingIQR";
 
-    #[inline]
-    fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        self.window.push(x);
-        self.value()
-    }
-
     fn get(&self) -> Option<f64> {
-        self.value()
+        // The same arithmetic as `value`, through the index's `&self` lookup.
+        let set = &self.window.set;
+        let n = set.len();
+        (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
+            let how = self.opts.interpolation;
+            let hi = quantile_of(n, self.opts.q_sup, how, |i| set.select(i));
+            hi - quantile_of(n, self.opts.q_inf, how, |i| set.select(i))
+        })
     }
 
     fn validate(&self) -> Result<(), StatError> {
@@ -594,9 +627,7 @@ fn est_valid(est: &Estimator, count: u64, method: Method) -> bool {
     }
 }
 
-impl Statistic for Quantile {
-    const NAME: &'static str = "Quantile";
-
+impl Kernel for Quantile {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         if let Some(x) = x {
@@ -605,6 +636,10 @@ impl Statistic for Quantile {
         }
         self.get()
     }
+}
+
+impl Statistic for Quantile {
+    const NAME: &'static str = "Quantile";
 
     fn get(&self) -> Option<f64> {
         if self.count == 0 || self.count < self.opts.min_samples {
@@ -681,9 +716,7 @@ impl Iqr {
     }
 }
 
-impl Statistic for Iqr {
-    const NAME: &'static str = "IQR";
-
+impl Kernel for Iqr {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         if let Some(x) = x {
@@ -695,6 +728,10 @@ impl Statistic for Iqr {
         }
         self.get()
     }
+}
+
+impl Statistic for Iqr {
+    const NAME: &'static str = "IQR";
 
     fn get(&self) -> Option<f64> {
         if self.count == 0 || self.count < self.opts.min_samples {

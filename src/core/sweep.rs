@@ -2,7 +2,7 @@
 //! statistic, collecting each row's output. Monomorphised per statistic, so `update` is
 //! inlined and the null-free loop carries no null checks.
 
-use super::Statistic;
+use super::Kernel;
 
 /// Row outputs: values plus an Arrow-layout validity bitmap (LSB first). Validity bits are
 /// gathered 64 at a time in a register, so recording a row costs a store and two bit ops.
@@ -145,7 +145,7 @@ fn advise_huge_pages(v: &Vec<f64>) {
 
 /// Run `f` on the statistic, through a local copy when the statistic asks for it.
 #[inline(always)]
-fn in_loop<S: Statistic>(stat: &mut S, f: impl FnOnce(&mut S)) {
+fn in_loop<S: Kernel>(stat: &mut S, f: impl FnOnce(&mut S)) {
     if S::COPY_INTO_LOOPS {
         let mut local = stat.clone();
         f(&mut local);
@@ -157,7 +157,7 @@ fn in_loop<S: Statistic>(stat: &mut S, f: impl FnOnce(&mut S)) {
 
 /// Feed `values` (all non-null) and record each row's output.
 #[inline]
-pub fn run_dense<S: Statistic>(stat: &mut S, values: &[f64], out: &mut Running) {
+pub fn run_dense<S: Kernel>(stat: &mut S, values: &[f64], out: &mut Running) {
     in_loop(stat, |s| {
         out.extend(values.iter().map(|&x| s.update(Some(x))))
     });
@@ -165,7 +165,7 @@ pub fn run_dense<S: Statistic>(stat: &mut S, values: &[f64], out: &mut Running) 
 
 /// Feed `values` whose row `i` is null where `is_valid(i)` is false; record the outputs.
 #[inline]
-pub fn run_masked<S: Statistic>(
+pub fn run_masked<S: Kernel>(
     stat: &mut S,
     values: &[f64],
     is_valid: impl Fn(usize) -> bool,
@@ -185,7 +185,7 @@ pub fn run_masked<S: Statistic>(
 /// its own its loop keeps the state in registers (inlined into `feed_series` it did not,
 /// and ran at half speed).
 #[inline(never)]
-pub fn feed_dense<S: Statistic>(stat: &mut S, values: &[f64]) {
+pub fn feed_dense<S: Kernel>(stat: &mut S, values: &[f64]) {
     in_loop(stat, |s| {
         for &x in values {
             s.update(Some(x));
@@ -195,7 +195,7 @@ pub fn feed_dense<S: Statistic>(stat: &mut S, values: &[f64]) {
 
 /// Feed `values` with a validity test, without recording outputs.
 #[inline(never)]
-pub fn feed_masked<S: Statistic>(stat: &mut S, values: &[f64], is_valid: impl Fn(usize) -> bool) {
+pub fn feed_masked<S: Kernel>(stat: &mut S, values: &[f64], is_valid: impl Fn(usize) -> bool) {
     in_loop(stat, |s| {
         for (i, &x) in values.iter().enumerate() {
             s.update(is_valid(i).then_some(x));
@@ -204,7 +204,7 @@ pub fn feed_masked<S: Statistic>(stat: &mut S, values: &[f64], is_valid: impl Fn
 }
 
 /// Convenience for tests and small inputs: run a statistic over options.
-pub fn run_options<S: Statistic>(stat: &mut S, xs: &[Option<f64>]) -> Vec<Option<f64>> {
+pub fn run_options<S: Kernel>(stat: &mut S, xs: &[Option<f64>]) -> Vec<Option<f64>> {
     xs.iter().map(|&x| stat.update(x)).collect()
 }
 

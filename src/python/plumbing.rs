@@ -192,7 +192,7 @@ macro_rules! stat_class {
             /// Consume one value (None is a null) and return the object itself.
             #[pyo3(signature = (x, /))]
             fn update(mut slf: PyRefMut<'_, Self>, x: Option<f64>) -> PyRefMut<'_, Self> {
-                $crate::core::Statistic::update(&mut slf.inner, x);
+                $crate::core::Kernel::update(&mut slf.inner, x);
                 slf
             }
 
