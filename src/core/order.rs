@@ -296,6 +296,15 @@ pub trait OrderIndex: Clone {
     }
     /// The `i`-th smallest value (0-based, `i < len()`).
     fn select(&mut self, i: usize) -> f64;
+    /// Remove `old` (present) and insert `new`: one step of a full sliding window.
+    fn replace(&mut self, old: f64, new: f64) {
+        self.remove(old);
+        self.insert(new);
+    }
+    /// The `i`-th and `i + 1`-th smallest values (`i + 1 < len()`).
+    fn select_pair(&mut self, i: usize) -> (f64, f64) {
+        (self.select(i), self.select(i + 1))
+    }
 }
 
 impl OrderIndex for SortedMultiset {
@@ -314,6 +323,88 @@ impl OrderIndex for SortedMultiset {
     #[inline]
     fn select(&mut self, i: usize) -> f64 {
         SortedMultiset::select(self, i)
+    }
+}
+
+/// A plain sorted array of keys: for small windows (tens of values) the fastest index, as an
+/// insertion or a removal moves a handful of keys and a lookup is a load.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SmallSorted {
+    keys: Vec<u64>,
+}
+
+impl SmallSorted {
+    /// How many keys are below `k` (or at most `k`): a branch-free count, cheaper than a
+    /// binary search's chain of dependent loads at these sizes.
+    #[inline(always)]
+    fn count_below(&self, k: u64, inclusive: bool) -> usize {
+        if inclusive {
+            self.keys.iter().map(|&v| (v <= k) as usize).sum()
+        } else {
+            self.keys.iter().map(|&v| (v < k) as usize).sum()
+        }
+    }
+}
+
+impl OrderIndex for SmallSorted {
+    #[inline]
+    fn insert(&mut self, x: f64) {
+        let k = key(x);
+        let at = self.count_below(k, true);
+        insert_at(&mut self.keys, at, k);
+    }
+
+    #[inline]
+    fn replace(&mut self, old: f64, new: f64) {
+        let (ko, kn) = (key(old), key(new));
+        let from = self.count_below(ko, false);
+        if from >= self.keys.len() || self.keys[from] != ko {
+            return self.insert(new);
+        }
+        // Shift the keys between the two positions by one and drop the new key in.
+        let keys = &mut self.keys[..];
+        if kn >= ko {
+            let mut j = from;
+            while j + 1 < keys.len() && keys[j + 1] <= kn {
+                keys[j] = keys[j + 1];
+                j += 1;
+            }
+            keys[j] = kn;
+        } else {
+            let mut j = from;
+            while j > 0 && keys[j - 1] > kn {
+                keys[j] = keys[j - 1];
+                j -= 1;
+            }
+            keys[j] = kn;
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, x: f64) -> bool {
+        let k = key(x);
+        let at = self.count_below(k, false);
+        if at < self.keys.len() && self.keys[at] == k {
+            remove_at(&mut self.keys, at);
+            true
+        } else {
+            false
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    #[inline]
+    fn select(&mut self, i: usize) -> f64 {
+        value(self.keys[i])
+    }
+
+    #[inline]
+    fn select_pair(&mut self, i: usize) -> (f64, f64) {
+        (value(self.keys[i]), value(self.keys[i + 1]))
     }
 }
 
@@ -523,6 +614,16 @@ impl OrderIndex for RankIndex {
         self.cursors[k] = c;
         self.sorted[c.rank]
     }
+
+    #[inline]
+    fn select_pair(&mut self, i: usize) -> (f64, f64) {
+        let a = self.select(i);
+        let k = self.cursor_for(i);
+        let next = self
+            .next_set(self.cursors[k].rank + 1)
+            .unwrap_or(self.cursors[k].rank);
+        (a, self.sorted[next])
+    }
 }
 
 /// Ranks of `values` (ties broken by position) and their keys in sorted order.
@@ -626,13 +727,16 @@ mod rank_tests {
                 .map(|_| (rnd() % spread) as f64 - (spread / 2) as f64)
                 .collect();
             let mut fast = RankIndex::new(&xs);
+            let mut small = SmallSorted::default();
             let mut slow = SortedMultiset::new();
             for t in 0..n {
                 if t >= w {
                     OrderIndex::remove(&mut fast, xs[t - w]);
+                    assert!(OrderIndex::remove(&mut small, xs[t - w]));
                     assert!(slow.remove(xs[t - w]));
                 }
                 OrderIndex::insert(&mut fast, xs[t]);
+                OrderIndex::insert(&mut small, xs[t]);
                 slow.insert(xs[t]);
                 let len = OrderIndex::len(&slow);
                 assert_eq!(OrderIndex::len(&fast), len);

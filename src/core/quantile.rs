@@ -61,48 +61,119 @@ impl Interpolation {
     }
 }
 
-/// The `q` quantile of `n > 0` sorted values, `select(i)` being the `i`-th smallest. The
-/// arithmetic is Polars' (e.g. linear: `p (v[j+1] - v[j]) + v[j]`), so results agree bit for bit.
-#[inline]
-pub fn quantile_of(
-    n: usize,
-    q: f64,
-    how: Interpolation,
-    mut select: impl FnMut(usize) -> f64,
-) -> f64 {
-    // h >= 0, so truncation is floor: no libm call (baseline x86-64 has no rounding insn).
-    let h = (n as f64 - 1.0) * q;
-    let lo = h as usize;
-    let frac = h - lo as f64; // exact
-    let hi = lo + (frac > 0.0) as usize;
-    let last = n - 1;
-    match how {
-        Interpolation::Linear => {
-            if lo == hi {
-                select(lo)
-            } else {
-                let (a, b) = (select(lo), select(lo + 1));
-                frac * (b - a) + a
+/// Access to order statistics: `at(i)` is the `i`-th smallest value, `pair(i)` the `i`-th and
+/// the next (an index can answer the pair faster than two lookups).
+pub trait Select {
+    fn at(&mut self, i: usize) -> f64;
+    fn pair(&mut self, i: usize) -> (f64, f64) {
+        (self.at(i), self.at(i + 1))
+    }
+}
+
+impl<F: FnMut(usize) -> f64> Select for F {
+    #[inline]
+    fn at(&mut self, i: usize) -> f64 {
+        self(i)
+    }
+}
+
+/// An [`OrderIndex`] as a [`Select`].
+struct Ranked<'a, I>(&'a mut I);
+
+impl<I: OrderIndex> Select for Ranked<'_, I> {
+    #[inline]
+    fn at(&mut self, i: usize) -> f64 {
+        self.0.select(i)
+    }
+    #[inline]
+    fn pair(&mut self, i: usize) -> (f64, f64) {
+        self.0.select_pair(i)
+    }
+}
+
+/// Which order statistics make the `q` quantile of `n > 0` values, and how they combine.
+/// Depends only on `(n, q, interpolation)`, so a window can keep it while its count of values
+/// stays the same (it does on every row of a full, null-free window).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Plan {
+    #[default]
+    Empty,
+    /// `v[i]`.
+    At(usize),
+    /// `frac (v[i+1] - v[i]) + v[i]` (Polars' linear arithmetic).
+    Linear(usize, f64),
+    /// `(v[i] + v[i+1]) / 2`.
+    Midpoint(usize),
+}
+
+impl Plan {
+    /// Polars' index arithmetic for `n > 0` values.
+    pub fn new(n: usize, q: f64, how: Interpolation) -> Plan {
+        // h >= 0, so truncation is floor: no libm call (baseline x86-64 has no rounding insn).
+        let h = (n as f64 - 1.0) * q;
+        let lo = h as usize;
+        let frac = h - lo as f64; // exact
+        let hi = lo + (frac > 0.0) as usize;
+        let last = n - 1;
+        match how {
+            Interpolation::Linear if lo == hi => Plan::At(lo),
+            Interpolation::Linear => Plan::Linear(lo, frac),
+            Interpolation::Midpoint if lo.min(last) == hi => Plan::At(lo.min(last)),
+            Interpolation::Midpoint => Plan::Midpoint(lo.min(last)),
+            // Round half away from zero, as Polars' `f64::round`.
+            Interpolation::Nearest => Plan::At((lo + (frac >= 0.5) as usize).min(last)),
+            Interpolation::Lower => Plan::At(lo.min(last)),
+            Interpolation::Higher => Plan::At(hi.min(last)),
+            Interpolation::Equiprobable => {
+                let t = n as f64 * q;
+                let ceil = t as usize + (t > (t as usize) as f64) as usize;
+                Plan::At(ceil.saturating_sub(1))
             }
-        }
-        Interpolation::Midpoint => {
-            let lo = lo.min(last);
-            if lo == hi {
-                select(lo)
-            } else {
-                (select(lo) + select(lo + 1)) / 2.0
-            }
-        }
-        // Round half away from zero, as Polars' `f64::round`.
-        Interpolation::Nearest => select((lo + (frac >= 0.5) as usize).min(last)),
-        Interpolation::Lower => select(lo.min(last)),
-        Interpolation::Higher => select(hi.min(last)),
-        Interpolation::Equiprobable => {
-            let t = n as f64 * q;
-            let ceil = t as usize + (t > (t as usize) as f64) as usize;
-            select(ceil.saturating_sub(1))
         }
     }
+
+    #[inline]
+    pub fn eval(self, sel: &mut impl Select) -> f64 {
+        match self {
+            Plan::Empty => f64::NAN,
+            Plan::At(i) => sel.at(i),
+            Plan::Linear(i, frac) => {
+                let (a, b) = sel.pair(i);
+                frac * (b - a) + a
+            }
+            Plan::Midpoint(i) => {
+                let (a, b) = sel.pair(i);
+                (a + b) / 2.0
+            }
+        }
+    }
+}
+
+/// A [`Plan`] remembered for the last count of values (derived data, never serialised).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct PlanCache {
+    n: usize,
+    plan: Plan,
+}
+
+impl PlanCache {
+    #[inline]
+    fn get(&mut self, n: usize, q: f64, how: Interpolation) -> Plan {
+        if n != self.n || self.plan == Plan::Empty {
+            *self = PlanCache {
+                n,
+                plan: Plan::new(n, q, how),
+            };
+        }
+        self.plan
+    }
+}
+
+/// The `q` quantile of `n > 0` sorted values, `sel` giving the order statistics. The
+/// arithmetic is Polars' (e.g. linear: `p (v[j+1] - v[j]) + v[j]`), so results agree bit for bit.
+#[inline]
+pub fn quantile_of(n: usize, q: f64, how: Interpolation, sel: &mut impl Select) -> f64 {
+    Plan::new(n, q, how).eval(sel)
 }
 
 fn check_quantile(name: &'static str, q: f64) -> Result<(), StatError> {
@@ -164,14 +235,19 @@ impl<I: OrderIndex> Window<I> {
 
     #[inline]
     fn push(&mut self, x: Option<f64>) {
-        if self.rows.len() as u64 == self.size {
-            if let Some(Some(old)) = self.rows.pop_front() {
+        let old = if self.rows.len() as u64 == self.size {
+            self.rows.pop_front().flatten()
+        } else {
+            None
+        };
+        self.rows.push_back(x);
+        match (old, x) {
+            (Some(old), Some(x)) => self.set.replace(old, x),
+            (Some(old), None) => {
                 self.set.remove(old);
             }
-        }
-        self.rows.push_back(x);
-        if let Some(x) = x {
-            self.set.insert(x);
+            (None, Some(x)) => self.set.insert(x),
+            (None, None) => {}
         }
     }
 }
@@ -211,6 +287,8 @@ pub struct RollingQuantileOptions {
 pub struct RollingQuantileOf<I> {
     opts: RollingQuantileOptions,
     window: Window<I>,
+    #[serde(skip)]
+    plan: PlanCache,
 }
 
 /// The streaming rolling quantile (the Python object).
@@ -229,6 +307,7 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
         Ok(RollingQuantileOf {
             opts,
             window: Window::new(opts.window_size, index),
+            plan: PlanCache::default(),
         })
     }
 
@@ -236,8 +315,14 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
     fn value(&mut self) -> Option<f64> {
         let set = &mut self.window.set;
         let n = set.len();
-        (n > 0 && n as u64 >= self.opts.min_samples)
-            .then(|| quantile_of(n, self.opts.q, self.opts.interpolation, |i| set.select(i)))
+        if n == 0 || (n as u64) < self.opts.min_samples {
+            return None;
+        }
+        Some(
+            self.plan
+                .get(n, self.opts.q, self.opts.interpolation)
+                .eval(&mut Ranked(set)),
+        )
     }
 }
 
@@ -256,8 +341,11 @@ impl Statistic for RollingQuantile {
         // The same arithmetic as `value`, through the index's `&self` lookup.
         let set = &self.window.set;
         let n = set.len();
-        (n > 0 && n as u64 >= self.opts.min_samples)
-            .then(|| quantile_of(n, self.opts.q, self.opts.interpolation, |i| set.select(i)))
+        (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
+            quantile_of(n, self.opts.q, self.opts.interpolation, &mut |i| {
+                set.select(i)
+            })
+        })
     }
 
     fn validate(&self) -> Result<(), StatError> {
@@ -313,6 +401,8 @@ fn check_iqr(q_inf: f64, q_sup: f64) -> Result<(), StatError> {
 pub struct RollingIqrOf<I> {
     opts: RollingIqrOptions,
     window: Window<I>,
+    #[serde(skip)]
+    plans: [PlanCache; 2],
 }
 
 /// The streaming rolling IQR (the Python object).
@@ -331,6 +421,7 @@ impl<I: OrderIndex> RollingIqrOf<I> {
         Ok(RollingIqrOf {
             opts,
             window: Window::new(opts.window_size, index),
+            plans: Default::default(),
         })
     }
 
@@ -338,11 +429,18 @@ impl<I: OrderIndex> RollingIqrOf<I> {
     fn value(&mut self) -> Option<f64> {
         let set = &mut self.window.set;
         let n = set.len();
-        (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
-            let how = self.opts.interpolation;
-            let hi = quantile_of(n, self.opts.q_sup, how, |i| set.select(i));
-            hi - quantile_of(n, self.opts.q_inf, how, |i| set.select(i))
-        })
+        if n == 0 || (n as u64) < self.opts.min_samples {
+            return None;
+        }
+        let how = self.opts.interpolation;
+        let hi = self.plans[1]
+            .get(n, self.opts.q_sup, how)
+            .eval(&mut Ranked(&mut *set));
+        Some(
+            hi - self.plans[0]
+                .get(n, self.opts.q_inf, how)
+                .eval(&mut Ranked(set)),
+        )
     }
 }
 
@@ -363,8 +461,8 @@ impl Statistic for RollingIqr {
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
             let how = self.opts.interpolation;
-            let hi = quantile_of(n, self.opts.q_sup, how, |i| set.select(i));
-            hi - quantile_of(n, self.opts.q_inf, how, |i| set.select(i))
+            let hi = quantile_of(n, self.opts.q_sup, how, &mut |i| set.select(i));
+            hi - quantile_of(n, self.opts.q_inf, how, &mut |i| set.select(i))
         })
     }
 
@@ -606,7 +704,7 @@ fn revert_exact(est: &mut Estimator, x: f64, count: &mut u64, name: &str) -> Res
 fn estimate(est: &Estimator, q: f64, how: Interpolation) -> Option<f64> {
     match est {
         Estimator::Exact(set) => {
-            (!set.is_empty()).then(|| quantile_of(set.len(), q, how, |i| set.select(i)))
+            (!set.is_empty()).then(|| quantile_of(set.len(), q, how, &mut |i| set.select(i)))
         }
         Estimator::P2(p2) => p2.get(),
     }
@@ -835,7 +933,7 @@ mod tests {
                         let mut v: Vec<f64> = xs[lo..=t].iter().flatten().copied().collect();
                         v.sort_by(f64::total_cmp);
                         let expected =
-                            (!v.is_empty()).then(|| quantile_of(v.len(), q, how, |i| v[i]));
+                            (!v.is_empty()).then(|| quantile_of(v.len(), q, how, &mut |i| v[i]));
                         let same = match (out[t], expected) {
                             (Some(a), Some(b)) => a == b || (a.is_nan() && b.is_nan()),
                             (a, b) => a == b,

@@ -9,10 +9,10 @@ use pyo3_polars::derive::polars_expr;
 use crate::core::ewm::{
     EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
 };
-use crate::core::order::RankIndex;
+use crate::core::order::{RankIndex, SmallSorted};
 use crate::core::quantile::{
-    Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqr, RollingIqrOf,
-    RollingIqrOptions, RollingQuantile, RollingQuantileOf, RollingQuantileOptions,
+    Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
+    RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
 };
 use crate::core::{Kernel, StatError};
 use serde::Deserialize;
@@ -95,13 +95,8 @@ fn rolling_quantile(inputs: &[Series], kwargs: RollingQuantileKwargs) -> PolarsR
     };
     let (center, w) = (k.center, k.window_size);
     if w < RANK_INDEX_MIN_WINDOW {
-        return sweep_centered(
-            "rolling_quantile",
-            inputs,
-            RollingQuantile::new(opts),
-            center,
-            w,
-        );
+        let stat = RollingQuantileOf::with_index(opts, SmallSorted::default());
+        return sweep_centered("rolling_quantile", inputs, stat, center, w);
     }
     let values = non_null_values(&inputs[0]).map_err(|e| dtype_err("rolling_quantile", e))?;
     let stat = RollingQuantileOf::with_index(opts, RankIndex::new(&values));
@@ -132,15 +127,16 @@ fn rolling_iqr(inputs: &[Series], kwargs: RollingIqrKwargs) -> PolarsResult<Seri
     };
     let (center, w) = (k.center, k.window_size);
     if w < RANK_INDEX_MIN_WINDOW {
-        return sweep_centered("rolling_iqr", inputs, RollingIqr::new(opts), center, w);
+        let stat = RollingIqrOf::with_index(opts, SmallSorted::default());
+        return sweep_centered("rolling_iqr", inputs, stat, center, w);
     }
     let values = non_null_values(&inputs[0]).map_err(|e| dtype_err("rolling_iqr", e))?;
     let stat = RollingIqrOf::with_index(opts, RankIndex::new(&values));
     sweep_centered("rolling_iqr", inputs, stat, center, w)
 }
 
-/// Below this window the sorted-blocks index wins: the rank index pays ~10 ns per value to
-/// rank the column, and its bit scans lengthen as a small window spreads over many ranks.
+/// Below this window a plain sorted array wins: the rank index pays ~10 ns per value to rank
+/// the column, and its bit scans lengthen as a small window spreads over many ranks.
 const RANK_INDEX_MIN_WINDOW: u64 = 64;
 
 #[polars_expr(output_type_func=float_output)]
