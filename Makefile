@@ -44,7 +44,8 @@ fmt: venv
 	$(PY) -m ruff check --fix python tests bench
 
 bench: build
-	$(PY) bench/bench.py
+	# numpy's OpenBLAS threads spin after use and would take a core from whatever runs next.
+	OPENBLAS_NUM_THREADS=1 $(PY) bench/bench.py
 
 clean:
 	rm -rf $(VENV) target

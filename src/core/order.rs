@@ -632,8 +632,9 @@ impl OrderIndex for RankIndex {
 /// position into one u64 and carrying the lower 32 bits alongside: at most three passes of
 /// 12 bytes a value, and no random gather afterwards (the gather of keys by position alone
 /// cost a third of the time). Runs that share their upper 32 bits (values within ~1e-6
-/// relative of each other) are then ordered by their lower bits.
-fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
+/// relative of each other) are then ordered by their lower bits: in place by insertion when
+/// short (most are), else by a comparison sort.
+pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
     const BITS: u32 = 11;
     let m = values.len();
     let mut packed = Vec::with_capacity(m);
@@ -680,13 +681,27 @@ fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
         while end < m && packed[end] >> 32 == hi {
             end += 1;
         }
-        if end - start > 1 && low[start..end].windows(2).any(|w| w[0] > w[1]) {
+        if end - start <= 16 {
+            // Insertion sort by the lower half, in place: most runs are this short, and it is
+            // stable, so equal keys keep their positions' order.
+            for i in start + 1..end {
+                let (l, p) = (low[i], packed[i]);
+                let mut j = i;
+                while j > start && low[j - 1] > l {
+                    low[j] = low[j - 1];
+                    packed[j] = packed[j - 1];
+                    j -= 1;
+                }
+                low[j] = l;
+                packed[j] = p;
+            }
+        } else if low[start..end].windows(2).any(|w| w[0] > w[1]) {
             let mut run: Vec<(u32, u64)> = low[start..end]
                 .iter()
                 .copied()
                 .zip(packed[start..end].iter().copied())
                 .collect();
-            run.sort_by_key(|&(l, p)| (l, p & 0xFFFF_FFFF));
+            run.sort_unstable_by_key(|&(l, p)| (l, p & 0xFFFF_FFFF));
             for (i, (l, p)) in run.into_iter().enumerate() {
                 low[start + i] = l;
                 packed[start + i] = p;

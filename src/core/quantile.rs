@@ -561,8 +561,10 @@ impl P2 {
         for p in &mut self.positions[k..] {
             *p += 1.0;
         }
-        for (d, inc) in self.desired.iter_mut().zip(self.increments) {
-            *d += inc;
+        // Only the three middle markers ever move, so only their desired positions are kept
+        // up to date (the outer two are fixed at 1 and n by construction).
+        for i in 1..4 {
+            self.desired[i] += self.increments[i];
         }
         for i in 1..4 {
             self.adjust(i);
