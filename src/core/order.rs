@@ -790,4 +790,30 @@ mod rank_tests {
             assert_eq!(keys[r], key(xs[j]));
         }
     }
+
+    #[test]
+    fn ranks_of_many_values_with_ties_and_long_runs() {
+        let mut seed = 3u64;
+        let mut rnd = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 11
+        };
+        let many: Vec<f64> = (0..200_000)
+            .map(|i| match i % 4 {
+                0 => (rnd() % 1000) as f64 - 500.0,
+                1 => ((rnd() as f64) / (1u64 << 53) as f64 - 0.5) * 1e-3,
+                2 => 1.0 + (rnd() % 100_000) as f64 * 1e-12,
+                _ => f64::from_bits(rnd() << 11),
+            })
+            .collect();
+        let (ranks, keys) = rank(&many);
+        let mut order: Vec<usize> = (0..many.len()).collect();
+        order.sort_by(|&a, &b| key(many[a]).cmp(&key(many[b])).then(a.cmp(&b)));
+        for (r, &j) in order.iter().enumerate() {
+            assert_eq!(ranks[j] as usize, r);
+            assert_eq!(keys[r], key(many[j]));
+        }
+    }
 }
