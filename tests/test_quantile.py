@@ -381,3 +381,17 @@ def test_property_expression_object_reference(
         assert_series_equal(obj.running(s), expr, check_exact=True)
     cum = pl.select(pss.cum_quantile(s, q, interpolation=how, min_samples=min_samples)).to_series()
     assert same(cum.to_list(), reference_rolling(xs, q, max(len(xs), 1), how, min_samples))
+
+
+def test_long_column_ranked_on_two_threads_matches_polars() -> None:
+    # Over 2**20 values the rank index sorts the column on two threads.
+    rng = np.random.default_rng(12)
+    s = pl.Series("x", rng.normal(0, 1, 1_100_000).round(3))
+    s = s.scatter(np.arange(0, len(s), 997), None)
+    for window in (500, 300_000):
+        ours = pl.select(pss.rolling_median(s, window_size=window, min_samples=1)).to_series()
+        theirs = s.rolling_median(window_size=window, min_samples=1)
+        assert_series_equal(ours, theirs, check_exact=True)
+    cum = pl.select(pss.cum_quantile(s, 0.9, interpolation="higher")).to_series()
+    expected = s.rolling_quantile(0.9, "higher", window_size=len(s), min_samples=1)
+    assert_series_equal(cum, expected, check_exact=True)

@@ -634,46 +634,119 @@ impl OrderIndex for RankIndex {
 /// cost a third of the time). Runs that share their upper 32 bits (values within ~1e-6
 /// relative of each other) are then ordered by their lower bits: in place by insertion when
 /// short (most are), else by a comparison sort.
+///
+/// From [`PARALLEL_MIN`] values on, each pass runs on two threads over the two halves of the
+/// array (each half's histogram gives it disjoint, stable output ranges): ranking is most of
+/// the cost of a rolling quantile over a long column, and this halves it on two cores.
 pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
     const BITS: u32 = 11;
+    const MASK: u64 = (1 << BITS) - 1;
     let m = values.len();
-    let mut packed = Vec::with_capacity(m);
-    let mut low = Vec::with_capacity(m);
-    for (j, &x) in values.iter().enumerate() {
-        let k = key(x);
-        packed.push((k & !0xFFFF_FFFF) | j as u64);
-        low.push(k as u32);
+    let parts = if m >= PARALLEL_MIN { 2 } else { 1 };
+    let mut packed = vec![0u64; m];
+    let mut low = vec![0u32; m];
+    {
+        let (pk, lw) = (Shared(packed.as_mut_ptr()), Shared(low.as_mut_ptr()));
+        both(parts, m, |lo, hi| {
+            for (j, &x) in values[lo..hi].iter().enumerate() {
+                let k = key(x);
+                // SAFETY: each part writes its own index range [lo, hi) of the two vectors.
+                unsafe {
+                    pk.write(lo + j, (k & !0xFFFF_FFFF) | (lo + j) as u64);
+                    lw.write(lo + j, k as u32);
+                }
+            }
+        });
     }
     let mut packed2 = vec![0u64; m];
     let mut low2 = vec![0u32; m];
-    let mut hist = [[0usize; 1 << BITS]; 3];
-    for &p in &packed {
-        for (d, h) in hist.iter_mut().enumerate() {
-            h[((p >> (32 + BITS * d as u32)) & ((1 << BITS) - 1)) as usize] += 1;
+    for d in 0..3u32 {
+        let shift = 32 + BITS * d;
+        // Per-part histograms of this digit, then stable output offsets: bucket by bucket,
+        // part 0's values before part 1's.
+        let mut hists = [[0usize; 1 << BITS]; 2];
+        {
+            let hs = Shared(hists.as_mut_ptr());
+            let src = &packed;
+            both(parts, m, |lo, hi| {
+                let mut h = [0usize; 1 << BITS];
+                for &p in &src[lo..hi] {
+                    h[((p >> shift) & MASK) as usize] += 1;
+                }
+                // SAFETY: part `t` writes only `hists[t]`.
+                unsafe { hs.write(usize::from(lo > 0), h) };
+            });
         }
-    }
-    for (d, h) in hist.iter_mut().enumerate() {
-        if h.contains(&m) {
+        if hists[0].iter().zip(&hists[1]).any(|(a, b)| a + b == m) {
             continue;
         }
+        let mut offsets = [[0usize; 1 << BITS]; 2];
         let mut sum = 0;
-        for c in h.iter_mut() {
-            let n = *c;
-            *c = sum;
-            sum += n;
+        for b in 0..1 << BITS {
+            offsets[0][b] = sum;
+            offsets[1][b] = sum + hists[0][b];
+            sum += hists[0][b] + hists[1][b];
         }
-        let shift = 32 + BITS * d as u32;
-        for (&p, &l) in packed.iter().zip(&low) {
-            let b = ((p >> shift) & ((1 << BITS) - 1)) as usize;
-            let at = h[b];
-            h[b] += 1;
-            packed2[at] = p;
-            low2[at] = l;
+        {
+            let (dp, dl) = (Shared(packed2.as_mut_ptr()), Shared(low2.as_mut_ptr()));
+            let (sp, sl) = (&packed, &low);
+            both(parts, m, |lo, hi| {
+                let mut at = offsets[usize::from(lo > 0)];
+                for (&p, &l) in sp[lo..hi].iter().zip(&sl[lo..hi]) {
+                    let b = ((p >> shift) & MASK) as usize;
+                    // SAFETY: the offsets give every value its own slot, and the two parts
+                    // disjoint slots (part 1 starts where part 0's bucket ends).
+                    unsafe {
+                        dp.write(at[b], p);
+                        dl.write(at[b], l);
+                    }
+                    at[b] += 1;
+                }
+            });
         }
         std::mem::swap(&mut packed, &mut packed2);
         std::mem::swap(&mut low, &mut low2);
     }
-    // Order the runs of equal upper halves by the lower halves (stable: positions ascend).
+    // Order the runs of equal upper halves by the lower halves; on two threads, split at a
+    // run boundary near the middle.
+    if parts == 2 {
+        let mut split = m / 2;
+        while split < m && packed[split] >> 32 == packed[split - 1] >> 32 {
+            split += 1;
+        }
+        let (p0, p1) = packed.split_at_mut(split);
+        let (l0, l1) = low.split_at_mut(split);
+        std::thread::scope(|s| {
+            s.spawn(|| order_runs(p1, l1));
+            order_runs(p0, l0);
+        });
+    } else {
+        order_runs(&mut packed, &mut low);
+    }
+    let mut ranks = vec![0u32; m];
+    let mut sorted = vec![0u64; m];
+    {
+        let (rk, so) = (Shared(ranks.as_mut_ptr()), Shared(sorted.as_mut_ptr()));
+        let (pk, lw) = (&packed, &low);
+        both(parts, m, |lo, hi| {
+            for r in lo..hi {
+                let (p, l) = (pk[r], lw[r]);
+                // SAFETY: ranks are a permutation (each position written once, by the part
+                // holding its rank); `sorted` is written at this part's own ranks.
+                unsafe {
+                    rk.write((p & 0xFFFF_FFFF) as usize, r as u32);
+                    so.write(r, (p & !0xFFFF_FFFF) | l as u64);
+                }
+            }
+        });
+    }
+    (ranks, sorted)
+}
+
+/// Order the runs of equal upper key halves by their lower halves (stable: positions ascend):
+/// in place by insertion when short (most are), else by a comparison sort.
+fn order_runs(packed: &mut [u64], low: &mut [u32]) {
+    let m = packed.len();
     let mut start = 0;
     while start < m {
         let hi = packed[start] >> 32;
@@ -682,8 +755,6 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
             end += 1;
         }
         if end - start <= 16 {
-            // Insertion sort by the lower half, in place: most runs are this short, and it is
-            // stable, so equal keys keep their positions' order.
             for i in start + 1..end {
                 let (l, p) = (low[i], packed[i]);
                 let mut j = i;
@@ -709,13 +780,41 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
         }
         start = end;
     }
-    let mut ranks = vec![0u32; m];
-    let mut sorted = Vec::with_capacity(m);
-    for (r, (&p, &l)) in packed.iter().zip(&low).enumerate() {
-        ranks[(p & 0xFFFF_FFFF) as usize] = r as u32;
-        sorted.push((p & !0xFFFF_FFFF) | l as u64);
+}
+
+/// Columns from this many values on are ranked on two threads.
+pub const PARALLEL_MIN: usize = 1 << 20;
+
+/// A raw pointer that may cross to the other thread of [`both`]; every use writes slots no
+/// other part touches.
+#[derive(Clone, Copy)]
+struct Shared<T>(*mut T);
+
+// SAFETY: only used inside `rank`, where the two parts write disjoint slots.
+unsafe impl<T> Send for Shared<T> {}
+// SAFETY: as above.
+unsafe impl<T> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    /// # Safety
+    /// `i` is in bounds and no other thread reads or writes slot `i` meanwhile.
+    #[inline(always)]
+    unsafe fn write(self, i: usize, v: T) {
+        unsafe { self.0.add(i).write(v) }
     }
-    (ranks, sorted)
+}
+
+/// Run `f(lo, hi)` over `[0, m)` as one part, or as two halves on two threads.
+fn both(parts: usize, m: usize, f: impl Fn(usize, usize) + Sync) {
+    if parts == 1 {
+        f(0, m);
+        return;
+    }
+    let mid = m / 2;
+    std::thread::scope(|s| {
+        s.spawn(|| f(mid, m));
+        f(0, mid);
+    });
 }
 
 #[cfg(test)]
@@ -814,6 +913,27 @@ mod rank_tests {
         for (r, &j) in order.iter().enumerate() {
             assert_eq!(ranks[j] as usize, r);
             assert_eq!(keys[r], key(many[j]));
+        }
+    }
+
+    #[test]
+    fn parallel_ranking_equals_sequential_order() {
+        let n = PARALLEL_MIN + 12_345;
+        let mut seed = 11u64;
+        let xs: Vec<f64> = (0..n)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((seed >> 40) % 5000) as f64 * 0.37 - 900.0
+            })
+            .collect();
+        let (ranks, keys) = rank(&xs);
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| key(xs[a]).cmp(&key(xs[b])).then(a.cmp(&b)));
+        for (r, &j) in order.iter().enumerate() {
+            assert_eq!(ranks[j] as usize, r);
+            assert_eq!(keys[r], key(xs[j]));
         }
     }
 }
