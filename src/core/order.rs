@@ -1,6 +1,8 @@
-//! An order-statistic multiset of floats: insert, remove and "k-th smallest" in O(log n)
-//! (plus a bounded memmove), used by the exact quantiles.
+//! Order-statistic indexes of floats (insert, remove, "k-th smallest") behind the exact
+//! quantiles: [`SortedMultiset`] for any stream, [`SmallSorted`] for small windows and
+//! [`RankIndex`] for a whole column known in advance.
 //!
+//! `SortedMultiset`: insert, remove and "k-th smallest" in O(log n) (plus a bounded memmove).
 //! Layout: a list of sorted blocks of at most `2 * BLOCK` keys, the largest key of each block
 //! (to find a key's block by binary search) and a Fenwick tree over the block lengths (to find
 //! the block holding rank `k`). Small sets are one contiguous sorted block, which is the
@@ -10,6 +12,8 @@
 //!
 //! Values are stored as `u64` keys whose unsigned order is the float order with NaN above
 //! +inf (Polars' order for quantiles) and -0.0 equal to +0.0.
+
+use super::sweep::big_vec;
 
 /// Block capacity is `2 * BLOCK`; a full block splits in two.
 const BLOCK: usize = 256;
@@ -291,6 +295,10 @@ pub trait OrderIndex: Clone {
     /// Remove one copy of `x`; false when it is not there.
     fn remove(&mut self, x: f64) -> bool;
     fn len(&self) -> usize;
+    /// How many values will pass through, if known (to size buffers once).
+    fn values_hint(&self) -> usize {
+        0
+    }
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -546,6 +554,10 @@ impl RankIndex {
 }
 
 impl OrderIndex for RankIndex {
+    fn values_hint(&self) -> usize {
+        self.ranks.len()
+    }
+
     #[inline]
     fn insert(&mut self, _x: f64) {
         let r = self.ranks[self.next_in] as usize;
@@ -643,8 +655,8 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
     const MASK: u64 = (1 << BITS) - 1;
     let m = values.len();
     let parts = if m >= PARALLEL_MIN { 2 } else { 1 };
-    let mut packed = vec![0u64; m];
-    let mut low = vec![0u32; m];
+    let mut packed = big_vec(m, 0u64);
+    let mut low = big_vec(m, 0u32);
     {
         let (pk, lw) = (Shared(packed.as_mut_ptr()), Shared(low.as_mut_ptr()));
         both(parts, m, |lo, hi| {
@@ -658,8 +670,8 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
             }
         });
     }
-    let mut packed2 = vec![0u64; m];
-    let mut low2 = vec![0u32; m];
+    let mut packed2 = big_vec(m, 0u64);
+    let mut low2 = big_vec(m, 0u32);
     for d in 0..3u32 {
         let shift = 32 + BITS * d;
         // Per-part histograms of this digit, then stable output offsets: bucket by bucket,
@@ -723,8 +735,8 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
     } else {
         order_runs(&mut packed, &mut low);
     }
-    let mut ranks = vec![0u32; m];
-    let mut sorted = vec![0u64; m];
+    let mut ranks = big_vec(m, 0u32);
+    let mut sorted = big_vec(m, 0u64);
     {
         let (rk, so) = (Shared(ranks.as_mut_ptr()), Shared(sorted.as_mut_ptr()));
         let (pk, lw) = (&packed, &low);

@@ -212,6 +212,9 @@ impl Method {
     }
 }
 
+/// A window size meaning "every row so far" (the expanding window of the cumulative quantiles).
+pub const UNBOUNDED: u64 = u64::MAX;
+
 /// The values of a trailing window of rows (nulls included, as `None`) and an order-statistic
 /// index of its non-null values. Shared by the rolling quantile and the rolling IQR. Only the
 /// rows are stored; the index is rebuilt on restore.
@@ -226,15 +229,29 @@ struct Window<I> {
 
 impl<I: OrderIndex> Window<I> {
     fn new(size: u64, set: I) -> Self {
+        // Reserve the whole window up front when the number of values is known (growing a
+        // 1M-row ring by doubling costs copies and page faults).
+        let reserve = if size == UNBOUNDED {
+            0
+        } else {
+            (size as usize).min(set.values_hint())
+        };
         Window {
             size,
-            rows: VecDeque::new(),
+            rows: VecDeque::with_capacity(reserve),
             set,
         }
     }
 
     #[inline]
     fn push(&mut self, x: Option<f64>) {
+        if self.size == UNBOUNDED {
+            // An expanding window: nothing ever leaves, so the rows need not be kept.
+            if let Some(x) = x {
+                self.set.insert(x);
+            }
+            return;
+        }
         let old = if self.rows.len() as u64 == self.size {
             self.rows.pop_front().flatten()
         } else {

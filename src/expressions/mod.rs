@@ -12,7 +12,7 @@ use crate::core::ewm::{
 use crate::core::order::{RankIndex, SmallSorted};
 use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
-    RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
+    RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions, UNBOUNDED,
 };
 use crate::core::{Kernel, StatError};
 use serde::Deserialize;
@@ -147,11 +147,11 @@ fn cum_quantile(inputs: &[Series], kwargs: QuantileOptions) -> PolarsResult<Seri
     if kwargs.method == Method::P2 || n < RANK_INDEX_MIN_WINDOW {
         return sweep("cum_quantile", inputs, Quantile::new(kwargs));
     }
-    // The exact cumulative quantile is the rolling one over a window as long as the column
-    // (same numbers as `Quantile`, tested), with the faster whole-column index.
+    // The exact cumulative quantile is the rolling one over an unbounded window (same numbers
+    // as `Quantile`, tested), with the faster whole-column index.
     let opts = RollingQuantileOptions {
         q: kwargs.q,
-        window_size: n,
+        window_size: UNBOUNDED,
         interpolation: kwargs.interpolation,
         min_samples: kwargs.min_samples,
     };
@@ -171,7 +171,7 @@ fn cum_iqr(inputs: &[Series], kwargs: IqrOptions) -> PolarsResult<Series> {
         return sweep("cum_iqr", inputs, Iqr::new(kwargs));
     }
     let opts = RollingIqrOptions {
-        window_size: n,
+        window_size: UNBOUNDED,
         q_inf: kwargs.q_inf,
         q_sup: kwargs.q_sup,
         interpolation: kwargs.interpolation,
