@@ -395,3 +395,28 @@ def test_long_column_ranked_on_two_threads_matches_polars() -> None:
     cum = pl.select(pss.cum_quantile(s, 0.9, interpolation="higher")).to_series()
     expected = s.rolling_quantile(0.9, "higher", window_size=len(s), min_samples=1)
     assert_series_equal(cum, expected, check_exact=True)
+
+
+def test_whole_column_index_edge_cases() -> None:
+    # Windows >= 200 and cumulative quantiles of >= 200 rows use the whole-column rank index.
+    nulls = pl.Series("x", [None] * 500, dtype=pl.Float64)
+    assert (
+        pl.select(pss.rolling_median(nulls, window_size=300, min_samples=1))
+        .to_series()
+        .null_count()
+        == 500
+    )
+    assert pl.select(pss.cum_median(nulls)).to_series().null_count() == 500
+    assert (
+        pl.select(pss.rolling_iqr(nulls, window_size=300, center=True)).to_series().null_count()
+        == 500
+    )
+    nan_then_ones = pl.Series("x", [math.nan] * 300 + [1.0] * 300)
+    for window in (250, 1000):
+        ours = pl.select(
+            pss.rolling_median(nan_then_ones, window_size=window, min_samples=1)
+        ).to_series()
+        theirs = nan_then_ones.rolling_median(window_size=window, min_samples=1)
+        assert_series_equal(ours, theirs, check_exact=True)
+    iqr = pl.select(pss.cum_iqr(nan_then_ones)).to_series()
+    assert_series_equal(iqr, pss.IQR().running(nan_then_ones), check_names=False, check_exact=True)
