@@ -878,6 +878,17 @@ fn both(parts: usize, m: usize, f: impl Fn(usize, usize) + Sync) {
 mod rank_tests {
     use super::*;
 
+    /// `rank` gives what a stable sort by key gives: ranks by position, keys in order.
+    fn assert_ranked(xs: &[f64]) {
+        let (ranks, keys) = rank(xs);
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by(|&a, &b| key(xs[a]).cmp(&key(xs[b])).then(a.cmp(&b)));
+        for (r, &j) in order.iter().enumerate() {
+            assert_eq!(ranks[j] as usize, r);
+            assert_eq!(keys[r], key(xs[j]));
+        }
+    }
+
     #[test]
     fn rank_index_matches_sorted_multiset_on_a_sliding_window() {
         let mut seed = 7u64;
@@ -947,13 +958,7 @@ mod rank_tests {
             1e-300,
             f64::NEG_INFINITY,
         ];
-        let (ranks, keys) = rank(&xs);
-        let mut order: Vec<usize> = (0..xs.len()).collect();
-        order.sort_by(|&a, &b| key(xs[a]).cmp(&key(xs[b])).then(a.cmp(&b)));
-        for (r, &j) in order.iter().enumerate() {
-            assert_eq!(ranks[j] as usize, r);
-            assert_eq!(keys[r], key(xs[j]));
-        }
+        assert_ranked(&xs);
     }
 
     #[test]
@@ -973,13 +978,7 @@ mod rank_tests {
                 _ => f64::from_bits(rnd() << 11),
             })
             .collect();
-        let (ranks, keys) = rank(&many);
-        let mut order: Vec<usize> = (0..many.len()).collect();
-        order.sort_by(|&a, &b| key(many[a]).cmp(&key(many[b])).then(a.cmp(&b)));
-        for (r, &j) in order.iter().enumerate() {
-            assert_eq!(ranks[j] as usize, r);
-            assert_eq!(keys[r], key(many[j]));
-        }
+        assert_ranked(&many);
     }
 
     #[test]
@@ -994,12 +993,6 @@ mod rank_tests {
                 ((seed >> 40) % 5000) as f64 * 0.37 - 900.0
             })
             .collect();
-        let (ranks, keys) = rank(&xs);
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| key(xs[a]).cmp(&key(xs[b])).then(a.cmp(&b)));
-        for (r, &j) in order.iter().enumerate() {
-            assert_eq!(ranks[j] as usize, r);
-            assert_eq!(keys[r], key(xs[j]));
-        }
+        assert_ranked(&xs);
     }
 }

@@ -98,8 +98,7 @@ fn rolling_quantile(inputs: &[Series], kwargs: RollingQuantileKwargs) -> PolarsR
         let stat = RollingQuantileOf::with_index(opts, SmallSorted::default());
         return sweep_centered("rolling_quantile", inputs, stat, center, w);
     }
-    let values = non_null_values(&inputs[0]).map_err(|e| dtype_err("rolling_quantile", e))?;
-    let stat = RollingQuantileOf::with_index(opts, RankIndex::new(&values));
+    let stat = RollingQuantileOf::with_index(opts, column_index("rolling_quantile", inputs)?);
     sweep_centered("rolling_quantile", inputs, stat, center, w)
 }
 
@@ -130,9 +129,14 @@ fn rolling_iqr(inputs: &[Series], kwargs: RollingIqrKwargs) -> PolarsResult<Seri
         let stat = RollingIqrOf::with_index(opts, SmallSorted::default());
         return sweep_centered("rolling_iqr", inputs, stat, center, w);
     }
-    let values = non_null_values(&inputs[0]).map_err(|e| dtype_err("rolling_iqr", e))?;
-    let stat = RollingIqrOf::with_index(opts, RankIndex::new(&values));
+    let stat = RollingIqrOf::with_index(opts, column_index("rolling_iqr", inputs)?);
     sweep_centered("rolling_iqr", inputs, stat, center, w)
+}
+
+/// The whole-column rank index over the first input's non-null values.
+fn column_index(function: &str, inputs: &[Series]) -> PolarsResult<RankIndex> {
+    let values = non_null_values(&inputs[0]).map_err(|e| dtype_err(function, e))?;
+    Ok(RankIndex::new(&values))
 }
 
 /// Below this window a plain sorted array wins: the rank index pays ~14 ns per value to rank
@@ -155,8 +159,7 @@ fn cum_quantile(inputs: &[Series], kwargs: QuantileOptions) -> PolarsResult<Seri
         interpolation: kwargs.interpolation,
         min_samples: kwargs.min_samples,
     };
-    let index =
-        RankIndex::new(&non_null_values(&inputs[0]).map_err(|e| dtype_err("cum_quantile", e))?);
+    let index = column_index("cum_quantile", inputs)?;
     sweep(
         "cum_quantile",
         inputs,
@@ -177,6 +180,6 @@ fn cum_iqr(inputs: &[Series], kwargs: IqrOptions) -> PolarsResult<Series> {
         interpolation: kwargs.interpolation,
         min_samples: kwargs.min_samples,
     };
-    let index = RankIndex::new(&non_null_values(&inputs[0]).map_err(|e| dtype_err("cum_iqr", e))?);
+    let index = column_index("cum_iqr", inputs)?;
     sweep("cum_iqr", inputs, RollingIqrOf::with_index(opts, index))
 }
