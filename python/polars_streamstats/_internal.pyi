@@ -119,3 +119,80 @@ class RollingIQR(_Statistic):
         interpolation: _Interpolation = "linear",
         min_samples: int | None = None,
     ) -> None: ...
+
+class _Mergeable(_Statistic):
+    """A cumulative statistic whose state merges with another's of the same options."""
+
+    def merge(self, other: Self, /) -> Self: ...
+    def __add__(self, other: Self) -> Self: ...
+    def __iadd__(self, other: Self) -> Self: ...
+
+class _Revertible(_Mergeable):
+    def revert(self, x: float, /) -> Self: ...
+
+class Mean(_Revertible):
+    def __init__(self, *, min_samples: int = 1) -> None: ...
+
+class Var(_Revertible):
+    def __init__(self, *, ddof: int = 1, min_samples: int = 1) -> None: ...
+
+class Std(_Revertible):
+    def __init__(self, *, ddof: int = 1, min_samples: int = 1) -> None: ...
+
+class Skew(_Revertible):
+    def __init__(self, *, bias: bool = True, min_samples: int = 1) -> None: ...
+
+class Kurtosis(_Revertible):
+    def __init__(self, *, fisher: bool = True, bias: bool = True, min_samples: int = 1) -> None: ...
+
+class Min(_Mergeable):
+    def __init__(self, *, min_samples: int = 1) -> None: ...
+
+class Max(_Mergeable):
+    def __init__(self, *, min_samples: int = 1) -> None: ...
+
+class PeakToPeak(_Mergeable):
+    def __init__(self, *, min_samples: int = 1) -> None: ...
+
+class AbsMax(_Mergeable):
+    def __init__(self, *, min_samples: int = 1) -> None: ...
+
+class RollingMean(_Statistic):
+    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+
+class RollingVar(_Statistic):
+    def __init__(
+        self, *, window_size: int, ddof: int = 1, min_samples: int | None = None
+    ) -> None: ...
+
+class RollingStd(_Statistic):
+    def __init__(
+        self, *, window_size: int, ddof: int = 1, min_samples: int | None = None
+    ) -> None: ...
+
+class RollingSkew(_Statistic):
+    def __init__(
+        self, *, window_size: int, bias: bool = True, min_samples: int | None = None
+    ) -> None: ...
+
+class RollingKurtosis(_Statistic):
+    def __init__(
+        self,
+        *,
+        window_size: int,
+        fisher: bool = True,
+        bias: bool = True,
+        min_samples: int | None = None,
+    ) -> None: ...
+
+class RollingMin(_Statistic):
+    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+
+class RollingMax(_Statistic):
+    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+
+class RollingPeakToPeak(_Statistic):
+    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+
+class RollingAbsMax(_Statistic):
+    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from polars_streamstats import ewm
+from polars_streamstats import moments as m
 from polars_streamstats import quantile as quantile_mod
 from polars_streamstats.quantile import Interpolation, Method
 
@@ -210,4 +211,160 @@ class StreamStatsNamespace:
             interpolation=interpolation,
             min_samples=min_samples,
             center=center,
+        )
+
+    def cum_mean(self, *, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_mean`."""
+        return m.cum_mean(self._expr, min_samples=min_samples)
+
+    def cum_var(self, *, ddof: int = 1, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_var`."""
+        return m.cum_var(self._expr, ddof=ddof, min_samples=min_samples)
+
+    def cum_std(self, *, ddof: int = 1, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_std`."""
+        return m.cum_std(self._expr, ddof=ddof, min_samples=min_samples)
+
+    def cum_skew(self, *, bias: bool = True, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_skew`."""
+        return m.cum_skew(self._expr, bias=bias, min_samples=min_samples)
+
+    def cum_kurtosis(
+        self, *, fisher: bool = True, bias: bool = True, min_samples: int = 1
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_kurtosis`."""
+        return m.cum_kurtosis(self._expr, fisher=fisher, bias=bias, min_samples=min_samples)
+
+    def cum_min(self, *, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_min`."""
+        return m.cum_min(self._expr, min_samples=min_samples)
+
+    def cum_max(self, *, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_max`."""
+        return m.cum_max(self._expr, min_samples=min_samples)
+
+    def cum_peak_to_peak(self, *, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_peak_to_peak`."""
+        return m.cum_peak_to_peak(self._expr, min_samples=min_samples)
+
+    def cum_abs_max(self, *, min_samples: int = 1) -> pl.Expr:
+        """See :func:`polars_streamstats.cum_abs_max`."""
+        return m.cum_abs_max(self._expr, min_samples=min_samples)
+
+    def rolling_mean(
+        self,
+        *,
+        window_size: int,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_mean`."""
+        return m.rolling_mean(
+            self._expr, window_size=window_size, min_samples=min_samples, center=center
+        )
+
+    def rolling_var(
+        self,
+        *,
+        window_size: int,
+        ddof: int = 1,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_var`."""
+        return m.rolling_var(
+            self._expr, window_size=window_size, ddof=ddof, min_samples=min_samples, center=center
+        )
+
+    def rolling_std(
+        self,
+        *,
+        window_size: int,
+        ddof: int = 1,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_std`."""
+        return m.rolling_std(
+            self._expr, window_size=window_size, ddof=ddof, min_samples=min_samples, center=center
+        )
+
+    def rolling_skew(
+        self,
+        *,
+        window_size: int,
+        bias: bool = True,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_skew`."""
+        return m.rolling_skew(
+            self._expr, window_size=window_size, bias=bias, min_samples=min_samples, center=center
+        )
+
+    def rolling_kurtosis(
+        self,
+        *,
+        window_size: int,
+        fisher: bool = True,
+        bias: bool = True,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_kurtosis`."""
+        return m.rolling_kurtosis(
+            self._expr,
+            window_size=window_size,
+            fisher=fisher,
+            bias=bias,
+            min_samples=min_samples,
+            center=center,
+        )
+
+    def rolling_min(
+        self,
+        *,
+        window_size: int,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_min`."""
+        return m.rolling_min(
+            self._expr, window_size=window_size, min_samples=min_samples, center=center
+        )
+
+    def rolling_max(
+        self,
+        *,
+        window_size: int,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_max`."""
+        return m.rolling_max(
+            self._expr, window_size=window_size, min_samples=min_samples, center=center
+        )
+
+    def rolling_peak_to_peak(
+        self,
+        *,
+        window_size: int,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_peak_to_peak`."""
+        return m.rolling_peak_to_peak(
+            self._expr, window_size=window_size, min_samples=min_samples, center=center
+        )
+
+    def rolling_abs_max(
+        self,
+        *,
+        window_size: int,
+        min_samples: int | None = None,
+        center: bool = False,
+    ) -> pl.Expr:
+        """See :func:`polars_streamstats.rolling_abs_max`."""
+        return m.rolling_abs_max(
+            self._expr, window_size=window_size, min_samples=min_samples, center=center
         )

@@ -5,12 +5,15 @@
 //! its current estimate. The Polars plugins and the Python objects both drive these structs,
 //! so the two paths run the same arithmetic and give bit-identical numbers.
 
+pub mod aggregate;
 pub mod error;
 pub mod ewm;
+pub mod moments;
 pub mod order;
 pub mod quantile;
 pub mod snapshot;
 pub mod sweep;
+pub mod two_stack;
 
 pub use error::StatError;
 use serde::de::DeserializeOwned;
@@ -27,6 +30,13 @@ pub trait Kernel: Clone {
     /// Consume one row (`None` is a null) and return the output for that row, with the
     /// row semantics of the matching Polars expression (e.g. a null row may output null).
     fn update(&mut self, x: Option<f64>) -> Option<f64>;
+
+    /// Consume a run of non-null values and record each row's output: `update` row by row,
+    /// unless a kernel has a faster whole-run path (same numbers, bit for bit).
+    #[inline(always)]
+    fn run_dense(&mut self, values: &[f64], out: &mut sweep::Running) {
+        out.extend(values.iter().map(|&x| self.update(Some(x))));
+    }
 }
 
 /// One online statistic: a [`Kernel`] with an estimate, options and a state that can be

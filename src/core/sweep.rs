@@ -167,9 +167,7 @@ fn in_loop<S: Kernel>(stat: &mut S, f: impl FnOnce(&mut S)) {
 /// Feed `values` (all non-null) and record each row's output.
 #[inline]
 pub fn run_dense<S: Kernel>(stat: &mut S, values: &[f64], out: &mut Running) {
-    in_loop(stat, |s| {
-        out.extend(values.iter().map(|&x| s.update(Some(x))))
-    });
+    in_loop(stat, |s| s.run_dense(values, out));
 }
 
 /// Feed `values` whose row `i` is null where `is_valid(i)` is false; record the outputs.

@@ -1,6 +1,7 @@
 //! Thin `#[polars_expr]` entry points: decode the typed kwargs, build the core statistic,
 //! sweep the column through it. No maths here.
 
+mod moments;
 pub mod series;
 
 use polars::prelude::*;

@@ -1,5 +1,6 @@
 //! Thin `#[pyclass]` wrappers of the core statistics, and the extension module.
 
+mod moments;
 pub(crate) mod plumbing;
 
 use pyo3::prelude::*;
@@ -202,5 +203,6 @@ fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<RollingQuantile>()?;
     m.add_class::<IQR>()?;
     m.add_class::<RollingIQR>()?;
+    moments::register(m)?;
     Ok(())
 }

@@ -1,0 +1,376 @@
+//! Mergeable summaries of a set of values: the sum, the central moments up to the fourth,
+//! and the extremes. Each can absorb one value (`push`) and combine with the summary of
+//! another set (`merge`), so the same code serves the cumulative statistics, their `merge`
+//! across streams, and the rolling windows (see [`super::two_stack`]).
+//!
+//! The moments use the pairwise update formulas of Chan, Golub & LeVeque (1979) and Pébay
+//! (2008): central moments are kept about the running mean, never as raw power sums, so
+//! data far from zero (1e9 + N(0,1)) loses no digits to cancellation.
+
+use std::fmt::Debug;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// A summary of a multiset of non-null values.
+pub trait Aggregate:
+    Copy + Debug + PartialEq + Serialize + DeserializeOwned + Send + 'static
+{
+    /// The summary of no values (the identity of `merge`).
+    const EMPTY: Self;
+
+    /// Whether `push` and `merge` use their `inv_n` argument (the callers skip counting
+    /// values for the summaries that do not).
+    const COUNTED: bool = false;
+
+    /// Absorb one value; `inv_n` is `1 / n` for the `n` values held after the push.
+    fn push(&mut self, x: f64, inv_n: f64);
+
+    /// The summary of the union of both sets; `inv_n` is `1 / n` for the `n` values of both.
+    fn merge(&self, other: &Self, inv_n: f64) -> Self;
+}
+
+// Why the callers pass `1 / n`: the division in Welford's `mean += (x - mean) / n` sits on the
+// loop-carried chain of the mean (~13 cycles of latency per value); `n` itself does not depend
+// on the data, so its reciprocal is computed ahead (or read from a table, in the rolling
+// windows) and the chain shortens to a subtraction, a multiplication and an addition.
+
+/// A summary from which one absorbed value can be taken out again.
+pub trait Revert: Aggregate {
+    /// Remove `x`, which must have been absorbed (not checked: only counts are known).
+    fn revert(&mut self, x: f64);
+}
+
+/// The plain sum, for the mean. A sum (not a running mean) so that a set holding `inf`
+/// averages to `inf`, as Polars' `rolling_mean` does (a running mean turns `inf` into NaN at
+/// the next finite value).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sum {
+    pub sum: f64,
+}
+
+impl Aggregate for Sum {
+    const EMPTY: Self = Sum { sum: 0.0 };
+
+    #[inline(always)]
+    fn push(&mut self, x: f64, _inv_n: f64) {
+        self.sum += x;
+    }
+
+    #[inline(always)]
+    fn merge(&self, other: &Self, _inv_n: f64) -> Self {
+        Sum {
+            sum: self.sum + other.sum,
+        }
+    }
+}
+
+impl Revert for Sum {
+    #[inline]
+    fn revert(&mut self, x: f64) {
+        self.sum -= x;
+    }
+}
+
+/// Count, mean and the central moment sums `m_k = Σ (x - mean)^k` for `k = 2..=K`.
+/// `K` is 2 (variance), 3 (skewness) or 4 (kurtosis); moments above `K` are not computed
+/// (they stay 0), which the branches on the constant `K` remove at compile time.
+///
+/// The values are taken relative to `shift`, the first value absorbed: `mean` is the mean of
+/// `x - shift`. Near 1e9 a mean can only be stored to ~1e-7, and that rounding would enter
+/// every `x - mean` (measured: variance of 1e9 + N(0,1) off by 5e-8 relative); `x - shift`
+/// is exact for values within a factor of two of the shift (Sterbenz), and the shifted mean
+/// is small, so it keeps its digits.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Moments<const K: usize> {
+    pub n: f64,
+    pub shift: f64,
+    pub mean: f64,
+    pub m2: f64,
+    pub m3: f64,
+    pub m4: f64,
+}
+
+impl<const K: usize> Aggregate for Moments<K> {
+    const EMPTY: Self = Moments {
+        n: 0.0,
+        shift: 0.0,
+        mean: 0.0,
+        m2: 0.0,
+        m3: 0.0,
+        m4: 0.0,
+    };
+    const COUNTED: bool = true;
+
+    /// Welford's update, extended to the third and fourth moments by Pébay (2008, eq. 2.4).
+    #[inline(always)]
+    fn push(&mut self, x: f64, inv_n: f64) {
+        let n0 = self.n;
+        if n0 == 0.0 {
+            self.shift = x;
+        }
+        let n = n0 + 1.0;
+        let delta = (x - self.shift) - self.mean;
+        let dn = delta * inv_n;
+        let term = delta * dn * n0;
+        if K >= 4 {
+            let dn2 = dn * dn;
+            self.m4 +=
+                term * dn2 * (n * n - 3.0 * n + 3.0) + 6.0 * dn2 * self.m2 - 4.0 * dn * self.m3;
+        }
+        if K >= 3 {
+            self.m3 += term * dn * (n - 2.0) - 3.0 * dn * self.m2;
+        }
+        self.m2 += term;
+        self.mean += dn;
+        self.n = n;
+    }
+
+    /// The pairwise combination (Chan et al. for `m2`, Pébay 2008 eq. 3.1 for `m3`, `m4`).
+    #[inline(always)]
+    fn merge(&self, other: &Self, inv_n: f64) -> Self {
+        let (a, b) = (self, other);
+        if a.n == 0.0 {
+            return *b;
+        }
+        if b.n == 0.0 {
+            return *a;
+        }
+        let n = a.n + b.n;
+        // The difference of the two means, from their shifted means (the result keeps `a`'s shift).
+        let delta = (b.mean - a.mean) + (b.shift - a.shift);
+        let dn = delta * inv_n;
+        let nab = a.n * b.n;
+        let mut out = Moments {
+            n,
+            shift: a.shift,
+            mean: a.mean + b.n * dn,
+            m2: a.m2 + b.m2 + delta * dn * nab,
+            m3: 0.0,
+            m4: 0.0,
+        };
+        if K >= 3 {
+            out.m3 = a.m3
+                + b.m3
+                + delta * dn * dn * nab * (a.n - b.n)
+                + 3.0 * dn * (a.n * b.m2 - b.n * a.m2);
+        }
+        if K >= 4 {
+            out.m4 = a.m4
+                + b.m4
+                + delta * dn * dn * dn * nab * (a.n * a.n - nab + b.n * b.n)
+                + 6.0 * dn * dn * (a.n * a.n * b.m2 + b.n * b.n * a.m2)
+                + 4.0 * dn * (a.n * b.m3 - b.n * a.m3);
+        }
+        out
+    }
+}
+
+impl<const K: usize> Revert for Moments<K> {
+    /// The update of `push` solved for the earlier state: with `n` values before and `n0 =
+    /// n - 1` after, the earlier mean is `mean - (x - mean) / n0`, and each moment sheds the
+    /// term `push` added (lowest moment first, as the higher ones use the restored lower ones).
+    fn revert(&mut self, x: f64) {
+        let n = self.n;
+        let n0 = n - 1.0;
+        if n0 <= 0.0 {
+            *self = Self::EMPTY;
+            return;
+        }
+        let y = x - self.shift;
+        let mean0 = self.mean - (y - self.mean) / n0;
+        let delta = y - mean0;
+        let dn = delta / n;
+        let term = delta * dn * n0;
+        let m2 = (self.m2 - term).max(0.0);
+        let m3 = if K >= 3 {
+            self.m3 - term * dn * (n - 2.0) + 3.0 * dn * m2
+        } else {
+            0.0
+        };
+        if K >= 4 {
+            let dn2 = dn * dn;
+            self.m4 -= term * dn2 * (n * n - 3.0 * n + 3.0) + 6.0 * dn2 * m2 - 4.0 * dn * m3;
+        }
+        self.m3 = m3;
+        self.m2 = m2;
+        self.mean = mean0;
+        self.n = n0;
+    }
+}
+
+/// `a < b` with NaN winning: a set holding NaN has NaN as its minimum and maximum, as in
+/// Polars' `rolling_min`/`rolling_max`.
+#[inline(always)]
+fn nan_min(a: f64, b: f64) -> f64 {
+    if a < b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+#[inline(always)]
+fn nan_max(a: f64, b: f64) -> f64 {
+    if a > b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// The smallest value (NaN if any value is NaN).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Lowest(pub f64);
+
+impl Aggregate for Lowest {
+    const EMPTY: Self = Lowest(f64::INFINITY);
+
+    #[inline(always)]
+    fn push(&mut self, x: f64, _inv_n: f64) {
+        self.0 = nan_min(self.0, x);
+    }
+
+    #[inline(always)]
+    fn merge(&self, other: &Self, _inv_n: f64) -> Self {
+        Lowest(nan_min(self.0, other.0))
+    }
+}
+
+/// The largest value (NaN if any value is NaN).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Highest(pub f64);
+
+impl Aggregate for Highest {
+    const EMPTY: Self = Highest(f64::NEG_INFINITY);
+
+    #[inline(always)]
+    fn push(&mut self, x: f64, _inv_n: f64) {
+        self.0 = nan_max(self.0, x);
+    }
+
+    #[inline(always)]
+    fn merge(&self, other: &Self, _inv_n: f64) -> Self {
+        Highest(nan_max(self.0, other.0))
+    }
+}
+
+/// The largest absolute value (NaN if any value is NaN).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Largest(pub f64);
+
+impl Aggregate for Largest {
+    const EMPTY: Self = Largest(0.0);
+
+    #[inline(always)]
+    fn push(&mut self, x: f64, _inv_n: f64) {
+        self.0 = nan_max(self.0, x.abs());
+    }
+
+    #[inline(always)]
+    fn merge(&self, other: &Self, _inv_n: f64) -> Self {
+        Largest(nan_max(self.0, other.0))
+    }
+}
+
+/// Both extremes, for the peak-to-peak range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Extremes {
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Aggregate for Extremes {
+    const EMPTY: Self = Extremes {
+        min: f64::INFINITY,
+        max: f64::NEG_INFINITY,
+    };
+
+    #[inline(always)]
+    fn push(&mut self, x: f64, _inv_n: f64) {
+        self.min = nan_min(self.min, x);
+        self.max = nan_max(self.max, x);
+    }
+
+    #[inline(always)]
+    fn merge(&self, other: &Self, _inv_n: f64) -> Self {
+        Extremes {
+            min: nan_min(self.min, other.min),
+            max: nan_max(self.max, other.max),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn central(xs: &[f64], k: i32) -> f64 {
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        xs.iter().map(|x| (x - mean).powi(k)).sum()
+    }
+
+    fn of(xs: &[f64]) -> Moments<4> {
+        let mut m = Moments::<4>::EMPTY;
+        xs.iter().for_each(|&x| m.push(x, 1.0 / (m.n + 1.0)));
+        m
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0)
+    }
+
+    #[test]
+    fn push_merge_and_revert_agree_with_two_pass_moments() {
+        let xs: Vec<f64> = (0..40)
+            .map(|i| ((i * 37 % 11) as f64).sin() * 3.0 + i as f64 * 0.1)
+            .collect();
+        let whole = of(&xs);
+        for k in 2..=4 {
+            let got = [whole.m2, whole.m3, whole.m4][k - 2];
+            assert!(close(got, central(&xs, k as i32)), "m{k}: {got}");
+        }
+        for split in [0, 1, 7, 39, 40] {
+            let merged = of(&xs[..split]).merge(&of(&xs[split..]), 1.0 / xs.len() as f64);
+            for (a, b) in [
+                (merged.m2, whole.m2),
+                (merged.m3, whole.m3),
+                (merged.m4, whole.m4),
+            ] {
+                assert!(close(a, b), "split {split}: {a} vs {b}");
+            }
+            assert!(close(merged.mean + merged.shift, whole.mean + whole.shift));
+        }
+        let mut back = whole;
+        for &x in xs[25..].iter().rev() {
+            back.revert(x);
+        }
+        let head = of(&xs[..25]);
+        for (a, b) in [(back.m2, head.m2), (back.m3, head.m3), (back.m4, head.m4)] {
+            assert!(close(a, b), "revert: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn extremes_let_nan_win_in_any_order() {
+        for xs in [
+            [1.0, f64::NAN, -1.0],
+            [f64::NAN, 1.0, -1.0],
+            [1.0, -1.0, f64::NAN],
+        ] {
+            let mut lo = Lowest::EMPTY;
+            let mut hi = Highest::EMPTY;
+            xs.iter().for_each(|&x| {
+                lo.push(x, 0.0);
+                hi.push(x, 0.0)
+            });
+            assert!(lo.0.is_nan() && hi.0.is_nan());
+        }
+        let mut e = Extremes::EMPTY;
+        [3.0, -4.0, 2.0].iter().for_each(|&x| e.push(x, 0.0));
+        assert_eq!((e.min, e.max), (-4.0, 3.0));
+        let mut l = Largest::EMPTY;
+        [3.0, -4.0, 2.0].iter().for_each(|&x| l.push(x, 0.0));
+        assert_eq!(l.0, 4.0);
+    }
+}

@@ -1,0 +1,519 @@
+//! Mean, variance, standard deviation, skewness, kurtosis, minimum, maximum, peak-to-peak
+//! range and largest absolute value: cumulative ([`Cumulative`]) and over a rolling window
+//! of rows ([`Rolling`]).
+//!
+//! Each statistic is a small "finisher" ([`Finish`]) that names its mergeable summary
+//! ([`Aggregate`]) and turns that summary into the number Polars would output. The two
+//! generic wrappers feed the summary, so adding a statistic is one finisher and two aliases.
+//!
+//! Semantics are Polars' `rolling_*` (the oracle): the window counts rows, nulls included;
+//! the statistic uses its non-null values and is null below `max(min_samples, 1)` of them.
+//! A cumulative statistic is the rolling one over an unbounded window.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+
+use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, Revert, Sum};
+use super::error::ensure;
+use super::sweep::Running;
+use super::two_stack::TwoStack;
+use super::{Kernel, OptionValue, StatError, Statistic};
+
+/// Turns a summary of `n >= 1` values into a statistic, with the statistic's own options.
+pub trait Finish: Copy + Debug + PartialEq + Serialize + DeserializeOwned + Send + 'static {
+    type Agg: Aggregate;
+    /// The Python class of the cumulative statistic.
+    const NAME: &'static str;
+    /// The Python class of the rolling statistic.
+    const ROLLING_NAME: &'static str;
+
+    /// The statistic of `n >= 1` values summarised by `agg` (`None` where Polars gives null,
+    /// e.g. a variance of `n <= ddof` values).
+    fn finish(&self, agg: &Self::Agg, n: u64) -> Option<f64>;
+
+    fn validate(&self) -> Result<(), StatError> {
+        Ok(())
+    }
+
+    /// The statistic's own options, in constructor order.
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        Vec::new()
+    }
+}
+
+/// The arithmetic mean: `sum / n`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeanOf {}
+
+impl Finish for MeanOf {
+    type Agg = Sum;
+    const NAME: &'static str = "Mean";
+    const ROLLING_NAME: &'static str = "RollingMean";
+
+    #[inline(always)]
+    fn finish(&self, agg: &Sum, n: u64) -> Option<f64> {
+        Some(agg.sum / n as f64)
+    }
+}
+
+/// NaN when the values include ±inf (the mean is then not finite), as Polars; the updates
+/// alone would give `inf` for `[1, inf]`.
+fn variance(m: &Moments<2>, n: u64, ddof: u64) -> Option<f64> {
+    (n > ddof).then(|| {
+        if m.mean.is_finite() {
+            m.m2 / (n - ddof) as f64
+        } else {
+            f64::NAN
+        }
+    })
+}
+
+/// The variance with `ddof` delta degrees of freedom: `m2 / (n - ddof)`, null while
+/// `n <= ddof`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VarOf {
+    pub ddof: u64,
+}
+
+impl Finish for VarOf {
+    type Agg = Moments<2>;
+    const NAME: &'static str = "Var";
+    const ROLLING_NAME: &'static str = "RollingVar";
+
+    #[inline(always)]
+    fn finish(&self, agg: &Moments<2>, n: u64) -> Option<f64> {
+        variance(agg, n, self.ddof)
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![("ddof", OptionValue::Int(self.ddof))]
+    }
+}
+
+/// The standard deviation: the square root of [`VarOf`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StdOf {
+    pub ddof: u64,
+}
+
+impl Finish for StdOf {
+    type Agg = Moments<2>;
+    const NAME: &'static str = "Std";
+    const ROLLING_NAME: &'static str = "RollingStd";
+
+    #[inline(always)]
+    fn finish(&self, agg: &Moments<2>, n: u64) -> Option<f64> {
+        variance(agg, n, self.ddof).map(f64::sqrt)
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![("ddof", OptionValue::Int(self.ddof))]
+    }
+}
+
+/// The sample skewness `g1 = sqrt(n) m3 / m2^1.5` (`bias=True`), or the adjusted
+/// `G1 = g1 sqrt(n (n-1)) / (n-2)` (`bias=False`, null while `n < 3`), as Polars and pandas.
+/// Constant data, and a single value, give NaN (0/0), as Polars.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkewOf {
+    pub bias: bool,
+}
+
+impl Finish for SkewOf {
+    type Agg = Moments<3>;
+    const NAME: &'static str = "Skew";
+    const ROLLING_NAME: &'static str = "RollingSkew";
+
+    #[inline(always)]
+    fn finish(&self, m: &Moments<3>, n: u64) -> Option<f64> {
+        let nf = n as f64;
+        let g1 = nf.sqrt() * m.m3 / (m.m2 * m.m2.sqrt());
+        if self.bias {
+            Some(g1)
+        } else {
+            (n >= 3).then(|| g1 * (nf * (nf - 1.0)).sqrt() / (nf - 2.0))
+        }
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![("bias", OptionValue::Bool(self.bias))]
+    }
+}
+
+/// The sample kurtosis `g2 = n m4 / m2² - 3` (`fisher=True`, `bias=True`); `bias=False` gives
+/// the adjusted `G2 = ((n+1) g2 + 6) (n-1) / ((n-2)(n-3))` (null while `n < 4`);
+/// `fisher=False` adds 3 (Pearson's definition). Constant data gives NaN, as Polars.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KurtosisOf {
+    pub fisher: bool,
+    pub bias: bool,
+}
+
+impl Finish for KurtosisOf {
+    type Agg = Moments<4>;
+    const NAME: &'static str = "Kurtosis";
+    const ROLLING_NAME: &'static str = "RollingKurtosis";
+
+    #[inline(always)]
+    fn finish(&self, m: &Moments<4>, n: u64) -> Option<f64> {
+        let nf = n as f64;
+        let g2 = nf * m.m4 / (m.m2 * m.m2) - 3.0;
+        let excess = if self.bias {
+            g2
+        } else if n < 4 {
+            return None;
+        } else {
+            ((nf + 1.0) * g2 + 6.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
+        };
+        Some(if self.fisher { excess } else { excess + 3.0 })
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        vec![
+            ("fisher", OptionValue::Bool(self.fisher)),
+            ("bias", OptionValue::Bool(self.bias)),
+        ]
+    }
+}
+
+/// Declares a finisher without options that reads one field of its summary.
+macro_rules! extreme {
+    ($(#[$doc:meta])* $name:ident, $agg:ty, $cum:literal, $rolling:literal, |$a:ident| $value:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {}
+
+        impl Finish for $name {
+            type Agg = $agg;
+            const NAME: &'static str = $cum;
+            const ROLLING_NAME: &'static str = $rolling;
+
+            #[inline(always)]
+            fn finish(&self, $a: &$agg, _n: u64) -> Option<f64> {
+                Some($value)
+            }
+        }
+    };
+}
+
+extreme!(
+    /// The minimum; NaN if any value is NaN (Polars' `rolling_min`).
+    MinOf, Lowest, "Min", "RollingMin", |a| a.0
+);
+extreme!(
+    /// The maximum; NaN if any value is NaN (Polars' `rolling_max`).
+    MaxOf, Highest, "Max", "RollingMax", |a| a.0
+);
+extreme!(
+    /// `max - min` (NaN if any value is NaN; `inf - inf` is NaN).
+    PeakToPeakOf, Extremes, "PeakToPeak", "RollingPeakToPeak", |a| a.max - a.min
+);
+extreme!(
+    /// The largest absolute value; NaN if any value is NaN.
+    AbsMaxOf, Largest, "AbsMax", "RollingAbsMax", |a| a.0
+);
+
+/// A statistic of every non-null value so far. Mergeable with another of the same options
+/// (the statistic of both streams), and revertible when its summary is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Cumulative<F: Finish> {
+    stat: F,
+    min_samples: u64,
+    count: u64,
+    agg: F::Agg,
+}
+
+impl<F: Finish> Cumulative<F> {
+    pub fn new(stat: F, min_samples: u64) -> Result<Self, StatError> {
+        stat.validate()?;
+        Ok(Cumulative {
+            stat,
+            min_samples,
+            count: 0,
+            agg: F::Agg::EMPTY,
+        })
+    }
+
+    /// Absorb the state of `other` (same statistic and options): afterwards `self` is as if
+    /// it had also seen every value `other` saw.
+    pub fn merge(&mut self, other: &Self) -> Result<(), StatError> {
+        if (self.stat, self.min_samples) != (other.stat, other.min_samples) {
+            return Err(StatError::ConflictingOptions(format!(
+                "cannot merge {} objects with different options ({} and {})",
+                F::NAME,
+                option_list(self),
+                option_list(other)
+            )));
+        }
+        self.count += other.count;
+        self.agg = self.agg.merge(&other.agg, 1.0 / self.count as f64);
+        Ok(())
+    }
+}
+
+impl<F: Finish> Cumulative<F>
+where
+    F::Agg: Revert,
+{
+    /// Take out one earlier value. Only the count can be checked: reverting a value that was
+    /// never added gives the statistic of a multiset that never existed.
+    pub fn revert(&mut self, x: f64) -> Result<(), StatError> {
+        if self.count == 0 {
+            return Err(StatError::InvalidOperation(format!(
+                "{}.revert: there is no value to revert",
+                F::NAME
+            )));
+        }
+        self.count -= 1;
+        if self.count == 0 {
+            self.agg = F::Agg::EMPTY;
+        } else {
+            self.agg.revert(x);
+        }
+        Ok(())
+    }
+}
+
+fn option_list<S: Statistic>(stat: &S) -> String {
+    let parts: Vec<String> = stat
+        .options()
+        .iter()
+        .map(|(name, v)| match v {
+            OptionValue::Float(v) => format!("{name}={v}"),
+            OptionValue::Int(v) => format!("{name}={v}"),
+            OptionValue::Bool(v) => format!("{name}={v}"),
+            OptionValue::Str(v) => format!("{name}={v}"),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+#[inline(always)]
+fn enough(count: u64, min_samples: u64) -> bool {
+    count >= min_samples.max(1)
+}
+
+impl<F: Finish> Kernel for Cumulative<F> {
+    const COPY_INTO_LOOPS: bool = true;
+
+    #[inline(always)]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        if let Some(x) = x {
+            self.count += 1;
+            self.agg.push(x, 1.0 / self.count as f64);
+        }
+        self.get()
+    }
+}
+
+impl<F: Finish> Statistic for Cumulative<F> {
+    const NAME: &'static str = F::NAME;
+
+    #[inline(always)]
+    fn get(&self) -> Option<f64> {
+        if enough(self.count, self.min_samples) {
+            self.stat.finish(&self.agg, self.count)
+        } else {
+            None
+        }
+    }
+
+    fn validate(&self) -> Result<(), StatError> {
+        self.stat.validate()
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        let mut opts = self.stat.options();
+        opts.push(("min_samples", OptionValue::Int(self.min_samples)));
+        opts
+    }
+}
+
+/// A statistic of the non-null values among the last `window_size` rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Rolling<F: Finish> {
+    stat: F,
+    min_samples: u64,
+    window: TwoStack<F::Agg>,
+}
+
+impl<F: Finish> Rolling<F> {
+    pub fn new(stat: F, window_size: u64, min_samples: u64) -> Result<Self, StatError> {
+        stat.validate()?;
+        ensure(window_size >= 1, "window_size", || {
+            format!("must be >= 1 (found {window_size})")
+        })?;
+        Ok(Rolling {
+            stat,
+            min_samples,
+            window: TwoStack::new(window_size),
+        })
+    }
+
+    /// Reserve room for a column of `rows` rows.
+    pub fn reserve(&mut self, rows: usize) {
+        self.window.reserve(rows);
+    }
+}
+
+impl<F: Finish> Kernel for Rolling<F> {
+    #[inline(always)]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        self.window.push(x);
+        self.get()
+    }
+
+    fn run_dense(&mut self, values: &[f64], out: &mut Running) {
+        let stat = self.stat;
+        let min = self.min_samples.max(1);
+        self.window.run_dense(values, out, |agg, n| {
+            if n >= min {
+                stat.finish(agg, n)
+            } else {
+                None
+            }
+        });
+    }
+}
+
+impl<F: Finish> Statistic for Rolling<F> {
+    const NAME: &'static str = F::ROLLING_NAME;
+
+    #[inline(always)]
+    fn get(&self) -> Option<f64> {
+        let n = self.window.count();
+        if enough(n, self.min_samples) {
+            self.stat.finish(&self.window.summary(), n)
+        } else {
+            None
+        }
+    }
+
+    fn restore(&mut self) -> Result<(), StatError> {
+        self.window.restore()
+    }
+
+    fn validate(&self) -> Result<(), StatError> {
+        self.stat.validate()
+    }
+
+    fn options(&self) -> Vec<(&'static str, OptionValue)> {
+        let mut opts = vec![("window_size", OptionValue::Int(self.window.size()))];
+        opts.extend(self.stat.options());
+        opts.push(("min_samples", OptionValue::Int(self.min_samples)));
+        opts
+    }
+}
+
+pub type Mean = Cumulative<MeanOf>;
+pub type Var = Cumulative<VarOf>;
+pub type Std = Cumulative<StdOf>;
+pub type Skew = Cumulative<SkewOf>;
+pub type Kurtosis = Cumulative<KurtosisOf>;
+pub type Min = Cumulative<MinOf>;
+pub type Max = Cumulative<MaxOf>;
+pub type PeakToPeak = Cumulative<PeakToPeakOf>;
+pub type AbsMax = Cumulative<AbsMaxOf>;
+pub type RollingMean = Rolling<MeanOf>;
+pub type RollingVar = Rolling<VarOf>;
+pub type RollingStd = Rolling<StdOf>;
+pub type RollingSkew = Rolling<SkewOf>;
+pub type RollingKurtosis = Rolling<KurtosisOf>;
+pub type RollingMin = Rolling<MinOf>;
+pub type RollingMax = Rolling<MaxOf>;
+pub type RollingPeakToPeak = Rolling<PeakToPeakOf>;
+pub type RollingAbsMax = Rolling<AbsMaxOf>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::sweep::run_options;
+
+    #[test]
+    fn early_values_follow_polars() {
+        let xs = [Some(1.0), Some(3.0), Some(2.0), Some(8.0)];
+        let var = run_options(&mut Var::new(VarOf { ddof: 1 }, 1).unwrap(), &xs);
+        assert_eq!(var[..2], [None, Some(2.0)]);
+        let skew = run_options(&mut Skew::new(SkewOf { bias: true }, 1).unwrap(), &xs);
+        assert!(skew[0].unwrap().is_nan());
+        assert_eq!(skew[1], Some(0.0));
+        let unbiased = run_options(&mut Skew::new(SkewOf { bias: false }, 1).unwrap(), &xs);
+        assert_eq!(unbiased[..2], [None, None]);
+        let kurt = KurtosisOf {
+            fisher: true,
+            bias: false,
+        };
+        let k = run_options(&mut Kurtosis::new(kurt, 1).unwrap(), &xs);
+        assert_eq!(k[..3], [None, None, None]);
+        assert!(k[3].is_some());
+    }
+
+    #[test]
+    fn rolling_with_a_long_window_is_cumulative() {
+        let xs: Vec<Option<f64>> = (0..50)
+            .map(|i| (i % 9 != 4).then(|| (i as f64 * 0.7).cos()))
+            .collect();
+        let kurt = KurtosisOf {
+            fisher: false,
+            bias: true,
+        };
+        let cum = run_options(&mut Kurtosis::new(kurt, 1).unwrap(), &xs);
+        let roll = run_options(&mut RollingKurtosis::new(kurt, 1000, 1).unwrap(), &xs);
+        let bits = |v: Vec<Option<f64>>| {
+            v.into_iter()
+                .map(|x| x.map(f64::to_bits))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(cum), bits(roll));
+        assert!(RollingVar::new(VarOf { ddof: 1 }, 0, 1).is_err());
+    }
+
+    #[test]
+    fn merge_checks_options() {
+        let mut a = Var::new(VarOf { ddof: 1 }, 1).unwrap();
+        let b = Var::new(VarOf { ddof: 0 }, 1).unwrap();
+        assert!(matches!(a.merge(&b), Err(StatError::ConflictingOptions(_))));
+        assert!(a.revert(1.0).is_err());
+    }
+}
+
+#[cfg(test)]
+mod dense_tests {
+    use super::*;
+    use crate::core::sweep::{run_options, Running};
+
+    /// The whole-run path gives the same bits as row-by-row updates, across block edges
+    /// and across runs that start mid-block.
+    #[test]
+    fn dense_runs_match_row_updates() {
+        let xs: Vec<f64> = (0..500)
+            .map(|i| 1e9 + ((i * 7919 % 1013) as f64 / 97.0).sin())
+            .collect();
+        for w in [1u64, 3, 10, 64, 100, 1000] {
+            let kurt = KurtosisOf {
+                fisher: true,
+                bias: true,
+            };
+            let mut rows = RollingKurtosis::new(kurt, w, 1).unwrap();
+            let opts: Vec<Option<f64>> = xs.iter().map(|&x| Some(x)).collect();
+            let expected = run_options(&mut rows, &opts);
+            let mut dense = RollingKurtosis::new(kurt, w, 1).unwrap();
+            let mut out = Running::default();
+            for part in xs.chunks(37) {
+                dense.run_dense(part, &mut out);
+            }
+            let bits =
+                |v: &[Option<f64>]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
+            assert_eq!(bits(&out.to_options()), bits(&expected), "w={w}");
+        }
+    }
+}
