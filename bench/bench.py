@@ -1,8 +1,9 @@
 """Benchmarks of polars-streamstats against Polars, river, bottleneck and pandas.
 
 Run as ``python bench/bench.py`` (``make bench``). Options: ``--quick`` (1M rows for the
-exponentially weighted section, 200k for the quantile section, 3 runs: a smoke test),
-``--json PATH`` (write the raw timings), ``--runs N``, ``--only {all,ewm,quantile}``.
+exponentially weighted section, 200k for the quantile and moments sections, 3 runs: a smoke
+test), ``--json PATH`` (write the raw timings), ``--runs N``,
+``--only {all,ewm,quantile,moments}``.
 
 Method: every case is timed in this one process on the same data. Competitors are run
 interleaved (A, B, A, B, ...) after one untimed warm-up of each; the table shows the median
@@ -10,7 +11,8 @@ time of each and the median of the per-pair ratios A/B, which cancels most of th
 of a shared VM. The garbage collector is off inside each timed region, and outputs are freed
 outside it. The warm-up outputs of the expression cases are checked against Polars, so a
 speed-up can never come from computing something else (the quantile cases: exactly, bit for
-bit; bottleneck and pandas to 1e-12 where both are defined; P² against river's own outputs).
+bit; bottleneck and pandas to 1e-12 where both are defined; P² against river's own outputs;
+the moments to 1e-9 relative, min and max exactly, the moment objects against river's).
 
 Some competitors are slow (pandas at large windows: seconds per run); they run fewer times,
 in the first rounds of the same interleaving, and are paired with the pss runs of those rounds.
@@ -33,7 +35,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import bottleneck as bn
 import numpy as np
@@ -77,6 +79,21 @@ MAX_RATIO_VS_FASTEST_PEER = 0.5
 MAX_RATIO_NULLS_CENTER_OVER = 0.2
 MAX_RATIO_CUM_MEDIAN = 0.4
 MAX_NS_PER_P2_VALUE = 15.0
+MAX_RATIO_VS_EWMEAN = 1.10
+
+# Moments section.
+MOMENTS_ROWS = 2_000_000
+MOMENTS_QUICK_ROWS = 200_000
+MOMENT_WINDOWS = (10, 1_000)
+ROLLING_STATS = ("mean", "var", "std", "skew", "kurtosis", "min", "max")
+CUM_STATS = ("mean", "var", "skew", "kurtosis")
+UNBIASED_STATS = ("skew", "kurtosis")  # pandas computes the bias=False estimators
+EXACT_STATS = ("min", "max")  # checked bit for bit; the others to MOMENT_RTOL + AGREE_ATOL
+MOMENT_RTOL = 1e-9
+# pandas' rolling skew/kurt slide sums of powers: at window 10 they are up to ~2e-9 off
+# (measured against a two-pass numpy reference on this data), so they are checked to this.
+# (Its expanding() skew/kurt are within AGREE_ATOL.)
+PANDAS_MOMENT_ATOL = 1e-8
 
 Thunk = Callable[[], object]
 
@@ -420,40 +437,66 @@ def _interleaved_ragged(fns: Sequence[Thunk], runs: Sequence[int]) -> list[list[
     return times
 
 
-def _peer_cases(
-    case: str, ours: Thunk, peers: Sequence[Peer], *, items: int, unit: str = "row"
+def _variant_peer_cases(
+    case: str,
+    variants: Sequence[tuple[str, Thunk]],
+    peers: Sequence[tuple[int, Peer]],
+    *,
+    items: int,
+    unit: str = "row",
+    section: str,
 ) -> list[Result]:
-    """``ours`` against each peer, all interleaved; one row per peer with its paired ratio."""
+    """pss ``variants`` (case name, thunk) against peers, all interleaved; each peer is paired
+    with one variant (its index: e.g. ``bias=True`` for Polars, ``bias=False`` for pandas) and
+    checked against that variant's output. A variant takes part in as many rounds as the
+    most-run peer paired with it. One row per peer, with its paired ratio; ``case`` is only
+    logged."""
     _log(f"  {case}")
-    warm_ours = ours()
+    warm = [fn() for _, fn in variants]
     matches = []
-    for peer in peers:
+    for v, peer in peers:
         warm_theirs = peer.fn()
-        matches.append(peer.agree(warm_ours, warm_theirs))
+        matches.append(peer.agree(warm[v], warm_theirs))
         del warm_theirs
-    del warm_ours
-    peer_runs = [p.runs for p in peers]
-    t_ours, *t_peers = _interleaved_ragged(
-        [ours, *(p.fn for p in peers)], [max(peer_runs), *peer_runs]
+    del warm
+    variant_runs = [max(p.runs for v, p in peers if v == i) for i in range(len(variants))]
+    times = _interleaved_ragged(
+        [*(fn for _, fn in variants), *(p.fn for _, p in peers)],
+        [*variant_runs, *(p.runs for _, p in peers)],
     )
+    t_variants, t_peers = times[: len(variants)], times[len(variants) :]
     out = []
-    for peer, times, match in zip(peers, t_peers, matches, strict=True):
-        mine = t_ours[: len(times)]
+    for (v, peer), theirs, match in zip(peers, t_peers, matches, strict=True):
+        mine = t_variants[v][: len(theirs)]
         out.append(
             Result(
-                case=case,
+                case=variants[v][0],
                 unit=unit,
                 items=items,
                 pss_times=mine,
                 competitor=peer.name,
-                competitor_times=times,
-                ratios=_ratios(mine, times),
+                competitor_times=theirs,
+                ratios=_ratios(mine, theirs),
                 outputs_match=match,
-                section="quantile",
+                section=section,
                 verdict="—" if match else "MISMATCH",
             )
         )
     return out
+
+
+def _peer_cases(
+    case: str, ours: Thunk, peers: Sequence[Peer], *, items: int, unit: str = "row"
+) -> list[Result]:
+    """``ours`` against each peer, all interleaved; one row per peer with its paired ratio."""
+    return _variant_peer_cases(
+        case,
+        [(case, ours)],
+        [(0, peer) for peer in peers],
+        items=items,
+        unit=unit,
+        section="quantile",
+    )
 
 
 def _judge(res: Result, max_ratio: float, target: str | None = None) -> None:
@@ -547,14 +590,28 @@ def _cum_median_cases(df: pl.DataFrame, x: npt.NDArray[np.float64], runs: int) -
     return [vs_polars, vs_pandas]
 
 
-def _river_running(xs: list[float]) -> npt.NDArray[np.float64]:
-    """River's P² estimate after every value (untimed: the reference for the check)."""
-    q = river_stats.Quantile(0.5)
+class _Stat(Protocol):
+    """What the object loops use: pss's objects and river's ``stats``."""
+
+    def update(self, x: float, /) -> object: ...
+
+    def get(self) -> float | None: ...
+
+
+def _running_loop(obj: _Stat, xs: list[float]) -> npt.NDArray[np.float64]:
+    """``obj.get()`` after every ``obj.update(x)`` (untimed: the reference for a check); None
+    as NaN."""
     out = np.empty(len(xs))
     for i, v in enumerate(xs):
-        q.update(v)
-        out[i] = q.get()
+        obj.update(v)
+        got = obj.get()
+        out[i] = np.nan if got is None else got
     return out
+
+
+def _river_running(xs: list[float]) -> npt.NDArray[np.float64]:
+    """River's P² estimate after every value (untimed: the reference for the check)."""
+    return _running_loop(river_stats.Quantile(0.5), xs)
 
 
 def _p2_cases(x: npt.NDArray[np.float64], runs: int) -> list[Result]:
@@ -697,6 +754,316 @@ def run_quantile(n_rows: int, runs: int) -> list[Result]:
     return results
 
 
+# --------------------------------------------------------------------------- moments cases
+
+
+def _null_mask(out: object) -> pl.Series:
+    assert isinstance(out, pl.DataFrame)
+    return out.to_series().is_null()
+
+
+def _moments_agree(ours: object, theirs: object, *, rtol: float, atol: float) -> bool:
+    """Whether two outputs are defined (not null, not NaN) on the same rows and agree there to
+    ``rtol`` (relative) plus ``atol`` (absolute); exact with ``rtol = atol = 0``. Two Polars
+    outputs must also have their nulls on the same rows (null and NaN are not interchangeable)."""
+    x, y = _as_floats(ours), _as_floats(theirs)
+    if x.shape != y.shape:
+        return False
+    both_polars = isinstance(ours, pl.DataFrame) and isinstance(theirs, pl.DataFrame)
+    if both_polars and not _null_mask(ours).equals(_null_mask(theirs)):
+        return False
+    defined = ~np.isnan(x)
+    if not np.array_equal(defined, ~np.isnan(y)):
+        return False
+    if rtol == 0 and atol == 0:
+        return bool(np.array_equal(x[defined], y[defined]))
+    return bool(np.all(np.isclose(x[defined], y[defined], rtol=rtol, atol=atol)))
+
+
+def _close(atol: float = AGREE_ATOL) -> Callable[[object, object], bool]:
+    def agree(ours: object, theirs: object) -> bool:
+        return _moments_agree(ours, theirs, rtol=MOMENT_RTOL, atol=atol)
+
+    return agree
+
+
+def _equal(ours: object, theirs: object) -> bool:
+    return _moments_agree(ours, theirs, rtol=0.0, atol=0.0)
+
+
+_PSS_ROLLING: dict[str, Callable[..., pl.Expr]] = {
+    "mean": pss.rolling_mean,
+    "var": pss.rolling_var,
+    "std": pss.rolling_std,
+    "skew": pss.rolling_skew,
+    "kurtosis": pss.rolling_kurtosis,
+    "min": pss.rolling_min,
+    "max": pss.rolling_max,
+}
+_PSS_CUM: dict[str, Callable[..., pl.Expr]] = {
+    "mean": pss.cum_mean,
+    "var": pss.cum_var,
+    "skew": pss.cum_skew,
+    "kurtosis": pss.cum_kurtosis,
+}
+_POLARS_ROLLING: dict[str, Callable[..., pl.Expr]] = {
+    "mean": pl.Expr.rolling_mean,
+    "var": pl.Expr.rolling_var,
+    "std": pl.Expr.rolling_std,
+    "skew": pl.Expr.rolling_skew,
+    "kurtosis": pl.Expr.rolling_kurtosis,
+    "min": pl.Expr.rolling_min,
+    "max": pl.Expr.rolling_max,
+}
+_PANDAS_METHOD = {"kurtosis": "kurt"}  # otherwise the same name
+_BOTTLENECK_OPTS: dict[str, dict[str, int]] = {
+    "mean": {},
+    "var": {"ddof": 1},
+    "std": {"ddof": 1},
+    "min": {},
+    "max": {},
+}
+
+
+def _stat_variants(
+    df: pl.DataFrame, name: str, args: str, build: Callable[..., pl.Expr], stat: str
+) -> tuple[list[tuple[str, Thunk]], int]:
+    """Our variants of one statistic, ``name(args)``: the default one, and for skew/kurtosis
+    also the ``bias=False`` one that pandas computes. Returns the variants (case name, thunk)
+    and the index of the one pandas is paired with."""
+    default = build(pl.col("x"))
+    variants: list[tuple[str, Thunk]] = [(f"{name}({args})", lambda: df.select(default))]
+    if stat not in UNBIASED_STATS:
+        return variants, 0
+    unbiased = build(pl.col("x"), bias=False)
+    sep = ", " if args else ""
+    variants.append((f"{name}({args}{sep}bias=False)", lambda: df.select(unbiased)))
+    return variants, 1
+
+
+def _rolling_moment_cases(
+    df: pl.DataFrame, x: npt.NDArray[np.float64], stat: str, w: int, runs: int
+) -> list[Result]:
+    """One rolling statistic at one window vs Polars, bottleneck (where it has it) and pandas;
+    the verdict sits on the row of the fastest peer."""
+    exact = stat in EXACT_STATS
+    case = f"rolling_{stat}(window_size={w:_})"
+    variants, pandas_variant = _stat_variants(
+        df,
+        f"rolling_{stat}",
+        f"window_size={w:_}",
+        lambda e, **kw: _PSS_ROLLING[stat](e, window_size=w, **kw),
+        stat,
+    )
+    polars_expr = _POLARS_ROLLING[stat](pl.col("x"), w)
+    peers: list[tuple[int, Peer]] = [
+        (
+            0,
+            Peer(
+                f"Polars rolling_{stat}",
+                lambda: df.select(polars_expr),
+                _exact_vs_polars if exact else _close(),
+                runs,
+            ),
+        )
+    ]
+    if stat in _BOTTLENECK_OPTS:
+        move = getattr(bn, f"move_{stat}")
+        opts = _BOTTLENECK_OPTS[stat]
+        opts_txt = ", ".join(f"{k}={v}" for k, v in opts.items())
+
+        def run_bottleneck() -> npt.NDArray[np.float64]:
+            return np.asarray(move(x, w, **opts), dtype=np.float64)
+
+        peers.append(
+            (
+                0,
+                Peer(
+                    f"bottleneck {bn.__version__} move_{stat}({opts_txt})",
+                    run_bottleneck,
+                    _equal if exact else _close(),
+                    runs,
+                ),
+            )
+        )
+    method = _PANDAS_METHOD.get(stat, stat)
+
+    def run_pandas() -> object:
+        return getattr(pd.Series(x).rolling(w), method)()
+
+    pandas_agree: Callable[[object, object], bool]
+    if exact:
+        pandas_agree = _equal
+    else:
+        pandas_agree = _close(PANDAS_MOMENT_ATOL if stat in UNBIASED_STATS else AGREE_ATOL)
+    peers.append(
+        (
+            pandas_variant,
+            Peer(f"pandas {pd.__version__} rolling().{method}()", run_pandas, pandas_agree, runs),
+        )
+    )
+    rows = _variant_peer_cases(case, variants, peers, items=df.height, section="moments")
+    fastest = min(rows, key=lambda r: r.competitor_median or float("inf"))
+    _judge(fastest, MAX_RATIO_VS_FASTEST_PEER, f"<= {MAX_RATIO_VS_FASTEST_PEER:g}x fastest peer")
+    return rows
+
+
+def _cum_moment_cases(
+    df: pl.DataFrame, x: npt.NDArray[np.float64], stat: str, runs: int
+) -> list[Result]:
+    """One cumulative statistic vs Polars (a window of the whole column, min_samples=1) and
+    pandas expanding(); the verdict sits on the row of the fastest peer."""
+    n = df.height
+    case = f"cum_{stat}()"
+    variants, pandas_variant = _stat_variants(df, f"cum_{stat}", "", _PSS_CUM[stat], stat)
+    polars_expr = _POLARS_ROLLING[stat](pl.col("x"), n, min_samples=1)
+    method = _PANDAS_METHOD.get(stat, stat)
+
+    def run_pandas() -> object:
+        return getattr(pd.Series(x).expanding(), method)()
+
+    rows = _variant_peer_cases(
+        case,
+        variants,
+        [
+            (
+                0,
+                Peer(
+                    f"Polars rolling_{stat}(window_size=n, min_samples=1)",
+                    lambda: df.select(polars_expr),
+                    _close(),
+                    runs,
+                ),
+            ),
+            (
+                pandas_variant,
+                Peer(
+                    f"pandas {pd.__version__} expanding().{method}()",
+                    run_pandas,
+                    _close(),
+                    runs,
+                ),
+            ),
+        ],
+        items=n,
+        section="moments",
+    )
+    fastest = min(rows, key=lambda r: r.competitor_median or float("inf"))
+    _judge(fastest, MAX_RATIO_VS_FASTEST_PEER, f"<= {MAX_RATIO_VS_FASTEST_PEER:g}x fastest peer")
+    return rows
+
+
+@dataclass
+class _MomentObject:
+    """One pss object timed against river's namesake, and how to check them against each
+    other (river has its own conventions: see ``_moment_object_cases``)."""
+
+    name: str
+    ours: Callable[[], _Stat]  # as timed: the default options
+    ours_as_river: Callable[[], _Stat]  # river's options, for the check
+    river: Callable[[], _Stat]
+    from_n: int  # river's values are comparable from this many values on
+
+
+def _moment_objects() -> list[_MomentObject]:
+    return [
+        _MomentObject("Var", pss.Var, pss.Var, river_stats.Var, 2),
+        _MomentObject("Skew", pss.Skew, lambda: pss.Skew(bias=False), river_stats.Skew, 3),
+        _MomentObject(
+            "Kurtosis", pss.Kurtosis, lambda: pss.Kurtosis(bias=False), river_stats.Kurtosis, 4
+        ),
+        _MomentObject("PeakToPeak", pss.PeakToPeak, pss.PeakToPeak, river_stats.PeakToPeak, 1),
+    ]
+
+
+def _moment_object_cases(xs: list[float], runs: int) -> list[Result]:
+    """A Python loop of ``u(x)`` calls for each moment object, river's namesake and pss.EWMean,
+    all interleaved. Each object's cost is judged against EWMean.update's in the same rounds.
+
+    The check feeds the same values through ``update`` and compares ``get()`` after every value
+    with river's, with river's options (bias=False for skew and kurtosis) and from the first
+    value where river's conventions agree with ours (n >= 2 var, 3 skew, 4 kurtosis, 1 peak to
+    peak); river runs at most ``MEDIUM_RUNS`` times."""
+    n = len(xs)
+    objects = _moment_objects()
+    matches = []
+    for obj in objects:
+        _log(f"  {obj.name}.update x{n:,}: checking against river")
+        ours = _running_loop(obj.ours_as_river(), xs)[obj.from_n - 1 :]
+        theirs = _running_loop(obj.river(), xs)[obj.from_n - 1 :]
+        matches.append(
+            _moments_agree(ours, theirs, rtol=MOMENT_RTOL, atol=AGREE_ATOL)
+            and not np.isnan(ours).any()
+        )
+    _log(f"  moment objects .update x{n:,}")
+
+    def loop(factory: Callable[[], _Stat]) -> Thunk:
+        def run() -> None:
+            _call_loop(factory().update, xs)
+
+        return run
+
+    fns = [loop(lambda: pss.EWMean(alpha=ALPHA))]
+    for obj in objects:
+        fns += [loop(obj.ours), loop(obj.river)]
+    for fn in fns:
+        fn()
+    river_runs = min(runs, MEDIUM_RUNS)
+    t_ewmean, *t_rest = _interleaved_ragged(fns, [runs, *[runs, river_runs] * len(objects)])
+    ewmean_name = f"pss EWMean(alpha={ALPHA}).update, same loop"
+    out = []
+    for i, (obj, match) in enumerate(zip(objects, matches, strict=True)):
+        t_ours, t_river = t_rest[2 * i], t_rest[2 * i + 1]
+        vs_ewmean = Result(
+            case=f"{obj.name}().update, Python loop of {n / 1e6:g}M calls",
+            unit="call",
+            items=n,
+            pss_times=t_ours,
+            competitor=ewmean_name,
+            competitor_times=t_ewmean,
+            ratios=_ratios(t_ours, t_ewmean),
+            outputs_match=match,
+            section="moments",
+        )
+        _judge(vs_ewmean, MAX_RATIO_VS_EWMEAN, f"<= {MAX_RATIO_VS_EWMEAN:g}x EWMean.update")
+        mine = t_ours[: len(t_river)]
+        out += [
+            vs_ewmean,
+            Result(
+                case=f"same loop vs river {obj.name}()",
+                unit="call",
+                items=n,
+                pss_times=mine,
+                competitor=f"river {RIVER_VERSION} {obj.name}",
+                competitor_times=t_river,
+                ratios=_ratios(mine, t_river),
+                outputs_match=match,
+                verdict="—" if match else "MISMATCH",
+                section="moments",
+            ),
+        ]
+    return out
+
+
+def run_moments(n_rows: int, runs: int) -> list[Result]:
+    _log(f"moments data: {n_rows:,} rows")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(n_rows)
+    df = pl.DataFrame({"x": x})
+    xs: list[float] = x[: min(LOOP_CALLS, n_rows)].tolist()
+
+    results: list[Result] = []
+    for w in MOMENT_WINDOWS:
+        if w > n_rows:
+            continue
+        for stat in ROLLING_STATS:
+            results.extend(_rolling_moment_cases(df, x, stat, w, runs))
+    for stat in CUM_STATS:
+        results.extend(_cum_moment_cases(df, x, stat, runs))
+    results.extend(_moment_object_cases(xs, runs))
+    return results
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -711,8 +1078,12 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-SECTIONS = ("ewm", "quantile")
-SECTION_TITLES = {"ewm": "Exponentially weighted", "quantile": "Quantiles"}
+SECTIONS = ("ewm", "quantile", "moments")
+SECTION_TITLES = {
+    "ewm": "Exponentially weighted",
+    "quantile": "Quantiles",
+    "moments": "Moments and extremes",
+}
 QUANTILE_NOTES = (
     "Rolling rows without nulls or centring: one row per peer (Polars, bottleneck, pandas), "
     f"each with its own paired ratio; the target (<= {MAX_RATIO_VS_FASTEST_PEER:g}x the fastest "
@@ -723,6 +1094,23 @@ QUANTILE_NOTES = (
     "expression, the final estimate for update_many). A competitor cell ending in "
     "'[k runs]' ran fewer times than the rest; its ratio pairs it with the pss runs of the same "
     "rounds. The headline row's competitor cell is a published figure, not run here.",
+)
+
+
+MOMENTS_NOTES = (
+    "One row per peer, each with its own paired ratio; the target (<= "
+    f"{MAX_RATIO_VS_FASTEST_PEER:g}x the fastest peer) and its verdict sit on the row of the "
+    "fastest peer. Skew and kurtosis are timed twice in the same rounds: bias=True (Polars' "
+    "default) against Polars, bias=False (the only one pandas has) against pandas. Checks: "
+    f"Polars, bottleneck and pandas must be defined (not null/NaN) on the same rows as pss and "
+    f"agree there to {MOMENT_RTOL:g} relative + {AGREE_ATOL:g} absolute (pandas' rolling "
+    f"skew/kurt: {PANDAS_MOMENT_ATOL:g} absolute, as its sliding power sums drift that far at "
+    "window 10); min and max exactly (Polars bit for bit). Object rows: a Python loop of "
+    "update(x) on a fresh object, judged against pss.EWMean(alpha=0.1).update timed in the same "
+    "rounds; each is checked against river's get() after every value (bias=False, from n >= 2 "
+    "for Var, 3 for Skew, 4 for Kurtosis, 1 for PeakToPeak: before that river returns biased "
+    "values or 0.0 where pss returns null). River runs at most "
+    f"{MEDIUM_RUNS} times.",
 )
 
 
@@ -823,6 +1211,8 @@ def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
         lines += _table([r for r in results if r.section == section], meta["runs"])
         if section == "quantile":
             lines += ["", *QUANTILE_NOTES]
+        if section == "moments":
+            lines += ["", *MOMENTS_NOTES]
     mismatched = [f"{r.case} ({r.competitor})" for r in results if r.outputs_match is False]
     if mismatched:
         lines += ["", "OUTPUT MISMATCH in: " + ", ".join(mismatched)]
@@ -845,8 +1235,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"{QUICK_ROWS:,} rows ({QUANTILE_QUICK_ROWS:,} for quantiles) and {QUICK_RUNS} runs "
-        "(smoke)",
+        help=f"{QUICK_ROWS:,} rows ({QUANTILE_QUICK_ROWS:,} for quantiles, "
+        f"{MOMENTS_QUICK_ROWS:,} for moments) and {QUICK_RUNS} runs (smoke)",
     )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write raw results here")
     parser.add_argument(
@@ -866,10 +1256,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows = {
         "ewm": QUICK_ROWS if args.quick else FULL_ROWS,
         "quantile": QUANTILE_QUICK_ROWS if args.quick else QUANTILE_ROWS,
+        "moments": MOMENTS_QUICK_ROWS if args.quick else MOMENTS_ROWS,
     }
     runners: dict[str, Callable[[int, int], list[Result]]] = {
         "ewm": run_ewm,
         "quantile": run_quantile,
+        "moments": run_moments,
     }
 
     start = time.perf_counter()
