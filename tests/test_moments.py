@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal, assert_series_equal
 
 import polars_streamstats as pss
-from tests.helpers import chunked
+from tests.helpers import chunked, needs_polars_2_moments
 
 Value = float | None
 Opts = dict[str, Any]
@@ -218,6 +218,7 @@ def expression_of(cls: str, opts: Opts, s: pl.Series | pl.Expr | str) -> pl.Expr
 # ---------------------------------------------------------------------------------------------
 
 
+@needs_polars_2_moments
 @pytest.mark.parametrize("center", [False, True])
 @pytest.mark.parametrize("window", [1, 2, 3, 10, 100, 1000])
 @pytest.mark.parametrize("data_name", DATASETS)
@@ -234,6 +235,7 @@ def test_rolling_matches_polars(
         check(ours, theirs, tol, f"min_samples={min_samples}")
 
 
+@needs_polars_2_moments
 @pytest.mark.parametrize("window", [3, 5, 10])
 @pytest.mark.parametrize(("kind", "opts"), VARIANTS, ids=VARIANT_IDS)
 def test_window_turning_constant_matches_polars(kind: str, opts: Opts, window: int) -> None:
@@ -265,6 +267,7 @@ def test_multi_chunk_equals_single_chunk(kind: str, opts: Opts) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@needs_polars_2_moments
 @pytest.mark.parametrize("data_name", DATASETS)
 @pytest.mark.parametrize(("kind", "opts"), VARIANTS, ids=VARIANT_IDS)
 def test_cumulative_is_rolling_over_whole_column(kind: str, opts: Opts, data_name: str) -> None:

@@ -15,7 +15,7 @@ from polars.testing import assert_series_equal
 
 import polars_streamstats as pss
 from polars_streamstats.quantile import Interpolation
-from tests.helpers import chunked
+from tests.helpers import POLARS_2, chunked
 
 METHODS: list[Any] = list(get_args(Interpolation))
 Value = float | None
@@ -72,6 +72,9 @@ def data() -> pl.Series:
 @pytest.mark.parametrize("window", [1, 2, 3, 10, 1000, 5000])
 @pytest.mark.parametrize("center", [False, True])
 def test_rolling_matches_polars(data: pl.Series, how: Any, window: int, center: bool) -> None:
+    if how == "midpoint" and not POLARS_2:
+        # Polars 1.x returns the higher value for q=0.5 over two values ([0.1, 0.2] -> 0.2).
+        pytest.skip("Polars < 2's midpoint interpolation is wrong at q=0.5; Polars 2 is the oracle")
     for q in (0.0, 0.1, 0.5, 0.9, 1.0):
         for min_samples in (None, 1):
             ours = pl.select(
