@@ -129,14 +129,20 @@ impl Finish for SkewOf {
     const NAME: &'static str = "Skew";
     const ROLLING_NAME: &'static str = "RollingSkew";
 
+    /// One division and one square root per output (the textbook forms take up to three
+    /// of each, and the loops are bound by them): with `q = 1 / ((n-2) m2)`,
+    /// `G1 = m3 n q sqrt((n-1)(n-2) q)`, and with `r = 1 / m2`, `g1 = m3 r sqrt(n r)`.
     #[inline(always)]
     fn finish(&self, m: &Moments<3>, n: u64) -> Option<f64> {
         let nf = n as f64;
-        let g1 = nf.sqrt() * m.m3 / (m.m2 * m.m2.sqrt());
         if self.bias {
-            Some(g1)
+            let r = 1.0 / m.m2;
+            Some(m.m3 * r * (nf * r).sqrt())
         } else {
-            (n >= 3).then(|| g1 * (nf * (nf - 1.0)).sqrt() / (nf - 2.0))
+            (n >= 3).then(|| {
+                let q = 1.0 / ((nf - 2.0) * m.m2);
+                m.m3 * nf * q * ((nf - 1.0) * (nf - 2.0) * q).sqrt()
+            })
         }
     }
 
@@ -160,16 +166,23 @@ impl Finish for KurtosisOf {
     const NAME: &'static str = "Kurtosis";
     const ROLLING_NAME: &'static str = "RollingKurtosis";
 
+    /// One division per output: with `r = 1 / m2`, `g2 = n m4 r² - 3`; for `bias=False`
+    /// the division is `s = 1 / (m2 (n-2)(n-3))`, with `r = s (n-2)(n-3)` and
+    /// `1 / ((n-2)(n-3)) = s m2`.
     #[inline(always)]
     fn finish(&self, m: &Moments<4>, n: u64) -> Option<f64> {
         let nf = n as f64;
-        let g2 = nf * m.m4 / (m.m2 * m.m2) - 3.0;
         let excess = if self.bias {
-            g2
+            let r = 1.0 / m.m2;
+            nf * m.m4 * r * r - 3.0
         } else if n < 4 {
             return None;
         } else {
-            ((nf + 1.0) * g2 + 6.0) * (nf - 1.0) / ((nf - 2.0) * (nf - 3.0))
+            let d = (nf - 2.0) * (nf - 3.0);
+            let s = 1.0 / (m.m2 * d);
+            let r = s * d;
+            let g2 = nf * m.m4 * r * r - 3.0;
+            ((nf + 1.0) * g2 + 6.0) * (nf - 1.0) * (s * m.m2)
         };
         Some(if self.fisher { excess } else { excess + 3.0 })
     }
