@@ -9,7 +9,9 @@ Run it with ``python -m polars_streamstats.demo`` (or ``make demo``). It
    with :mod:`pickle` half way and restores it, and checks that the objects end with exactly
    the numbers of the expressions;
 4. times the expressions against Polars' own ``ewm_mean`` / ``ewm_var`` and checks that the
-   values agree.
+   values agree;
+5. computes rolling quantiles, moments and extremes per sensor, checks them against Polars'
+   ``rolling_*``, and merges per-half ``Var``/``Kurtosis`` objects into whole-stream ones.
 
 The data set needs nothing beyond Polars and the standard library. Importing this module
 does nothing; everything happens in :func:`main`.
@@ -314,6 +316,72 @@ def compare_with_polars(df: pl.DataFrame) -> None:
     print(f"max relative difference from Polars: {worst:.2e} (<= 1e-9: the values agree)")
 
 
+def quantiles_and_moments(df: pl.DataFrame) -> None:
+    """(e) Rolling quantiles, moments and extremes; mergeable cumulative objects."""
+    _heading("5. Rolling quantiles, moments and extremes; merging objects")
+    x = pl.col("reading")
+    # Nearly every 500-row window holds a missing reading: ask for 450 values, not all 500.
+    w, m = WINDOW, WINDOW * 9 // 10
+    ours = {
+        "p90": pss.rolling_quantile(x, 0.9, window_size=w, min_samples=m),
+        "std": pss.rolling_std(x, window_size=w, min_samples=m),
+        "kurtosis": pss.rolling_kurtosis(x, window_size=w, min_samples=m),
+        "peak_to_peak": pss.rolling_peak_to_peak(x, window_size=w, min_samples=m),
+    }
+    theirs = {
+        "p90": x.rolling_quantile(0.9, interpolation="linear", window_size=w, min_samples=m),
+        "std": x.rolling_std(w, min_samples=m),
+        "kurtosis": x.rolling_kurtosis(w, min_samples=m),
+        "peak_to_peak": x.rolling_max(w, min_samples=m) - x.rolling_min(w, min_samples=m),
+    }
+    print(
+        f"window_size={w}, min_samples={m} (non-null readings) per sensor "
+        "with .over('sensor'); Polars as the reference. The last row of each sensor:"
+    )
+    out = df.select(**{k: e.over("sensor") for k, e in ours.items()})
+    ref = df.select(**{k: e.over("sensor") for k, e in theirs.items()})
+    worst = 0.0
+    for name in ours:
+        a, b = out[name], ref[name]
+        assert a.is_null().equals(b.is_null()), f"{name}: nulls differ"
+        # Relative to the values' size, or absolute below 1 (a kurtosis can be ~0).
+        rel = (a - b).abs() / pl.max_horizontal(a.abs(), b.abs(), pl.lit(1.0))
+        worst = max(worst, _max_abs(pl.select(rel).to_series()))
+    print(out.with_columns(df["sensor"]).group_by("sensor", maintain_order=True).last())
+    print(f"max difference from Polars (relative, absolute below 1): {worst:.2e}")
+    assert worst <= 1e-9, "the rolling statistics should agree with Polars"
+
+    print("\nCumulative statistics merge: per sensor, one Var and one Kurtosis per half of the")
+    print("readings, added together (+), equal one object fed every reading.")
+    rows = []
+    for sensor in SENSORS:
+        values = df.filter(pl.col("sensor") == sensor.name)["reading"]
+        half = values.len() // 2
+        var = pss.Var().update_many(values[:half]) + pss.Var().update_many(values[half:])
+        kurt = pss.Kurtosis().update_many(values[:half]) + pss.Kurtosis().update_many(values[half:])
+        whole_var, whole_kurt = pss.Var().update_many(values), pss.Kurtosis().update_many(values)
+        diffs = []
+        for merged_value, whole_value in (
+            (var.get(), whole_var.get()),
+            (kurt.get(), whole_kurt.get()),
+        ):
+            assert merged_value is not None
+            assert whole_value is not None
+            diffs.append(abs(merged_value - whole_value) / abs(whole_value))
+        diff = max(diffs)
+        assert diff <= 1e-12, f"{sensor.name}: merged halves differ by {diff:.2e}"
+        rows.append(
+            {
+                "sensor": sensor.name,
+                "var": var.get(),
+                "kurtosis": kurt.get(),
+                "max rel diff": f"{diff:.1e}",
+            }
+        )
+    with pl.Config(float_precision=6, tbl_hide_column_data_types=True):
+        print(pl.DataFrame(rows))
+
+
 def main() -> None:
     """Run the whole demo (about 10 seconds)."""
     start = time.perf_counter()
@@ -325,6 +393,7 @@ def main() -> None:
         expected = expression_stats(df)
         stream_objects(df, expected)
         compare_with_polars(df)
+        quantiles_and_moments(df)
     print(f"\ndone in {time.perf_counter() - start:.1f} s")
 
 
