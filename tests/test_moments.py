@@ -1278,3 +1278,77 @@ def test_empty_objects(cls: str) -> None:
     assert obj.running([]).len() == 0
     assert obj.running(pl.Series([None, None], dtype=pl.Float64)).to_list() == [None, None]
     assert obj.update(None).get() is None
+
+
+# --- regressions found in review ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda w: pss.rolling_var(pl.col("x"), window_size=w, center=True, min_samples=1),
+        lambda w: pss.rolling_kurtosis(pl.col("x"), window_size=w, center=True, min_samples=1),
+        lambda w: pss.rolling_max(pl.col("x"), window_size=w, center=True, min_samples=1),
+        lambda w: pss.rolling_median(pl.col("x"), window_size=w, center=True, min_samples=1),
+        lambda w: pss.rolling_iqr(pl.col("x"), window_size=w, center=True, min_samples=1),
+    ],
+)
+def test_center_with_a_window_far_longer_than_the_column(build: Any) -> None:
+    """Centred windows reaching far beyond the column cost O(rows), not O(window_size)."""
+    df = pl.DataFrame({"x": [1.0, 2.0, None, 4.0, 9.0], "g": [1, 1, 2, 2, 2]})
+    n = df.height
+    huge = df.select(build(10**12)).to_series()
+    covering = df.select(build(2 * n + 1)).to_series()
+    assert_series_equal(huge, covering, check_exact=True)
+    # Every window covers the whole column: each row gets the statistic of all of it.
+    assert huge.n_unique() == 1
+    grouped = df.select(build(2**62).over("g")).to_series()
+    assert_series_equal(grouped, df.select(build(2 * n + 1).over("g")).to_series())
+
+
+@pytest.mark.parametrize("cls", ["Var", "Skew", "Kurtosis"])
+def test_revert_to_one_value_is_like_a_fresh_object(cls: str) -> None:
+    obj = getattr(pss, cls)().update_many([2.2, 3.3, 1.1])
+    obj.revert(1.1).revert(3.3)
+    fresh = getattr(pss, cls)().update(2.2)
+    assert repr(obj.get()) == repr(fresh.get())
+    assert repr(obj.update(5.0).get()) == repr(fresh.update(5.0).get())
+
+
+@pytest.mark.parametrize("scale", [1e-110, 1e-60, 1.0, 1e80])
+def test_skew_and_kurtosis_at_extreme_scales_follow_polars(scale: float) -> None:
+    """Where m2^1.5 or m2² leaves the range of f64, the result is NaN (as Polars), not 0 or -3."""
+    s = pl.Series("x", [v * scale for v in [1.0, 2.0, 3.0, 5.0, 11.0]])
+    for ours, theirs in [
+        (pss.cum_skew(s), s.rolling_skew(5, min_samples=1)),
+        (pss.cum_kurtosis(s), s.rolling_kurtosis(5, min_samples=1)),
+        (pss.cum_kurtosis(s, bias=False), s.rolling_kurtosis(5, min_samples=1, bias=False)),
+    ]:
+        got = pl.select(ours).to_series()
+        assert got.is_nan().to_list() == theirs.is_nan().to_list()
+        assert_series_equal(got, theirs, rel_tol=1e-9, abs_tol=1e-12, check_names=False)
+
+
+def test_skew_beyond_the_range_of_f64_is_nan() -> None:
+    """At a spread of 1e103, m2^1.5 overflows: NaN, never a finite value from inf arithmetic.
+
+    (Polars gives 0.0 for the first two or three values there, as 0 / inf, then NaN.)
+    """
+    s = pl.Series("x", [v * 1e103 for v in [1.0, 2.0, 3.0, 5.0, 11.0]])
+    assert pl.select(pss.cum_skew(s)).to_series()[1:].is_nan().all()
+    assert s.rolling_skew(5, min_samples=1)[3:].is_nan().all()
+
+
+@pytest.mark.parametrize(
+    ("build", "name"),
+    [
+        (lambda: pss.rolling_var("x", window_size=2**64), "window_size"),
+        (lambda: pss.RollingKurtosis(window_size=2**70), "window_size"),
+        (lambda: pss.cum_mean("x", min_samples=2**64), "min_samples"),
+        (lambda: pss.Var(ddof=2**70), "ddof"),
+        (lambda: pss.Std(ddof=-(2**70)), "ddof"),
+    ],
+)
+def test_huge_integer_options_raise_value_error(build: Any, name: str) -> None:
+    with pytest.raises(ValueError, match=f"`{name}`"):
+        build()

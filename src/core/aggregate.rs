@@ -28,6 +28,11 @@ pub trait Aggregate:
 
     /// The summary of the union of both sets; `inv_n` is `1 / n` for the `n` values of both.
     fn merge(&self, other: &Self, inv_n: f64) -> Self;
+
+    /// The number of values, for the summaries that keep it (to check decoded states).
+    fn count(&self) -> Option<f64> {
+        None
+    }
 }
 
 // Why the callers pass `1 / n`: the division in Welford's `mean += (x - mean) / n` sits on the
@@ -111,6 +116,10 @@ impl<const K: usize> Aggregate for Moments<K> {
     };
     const COUNTED: bool = true;
 
+    fn count(&self) -> Option<f64> {
+        Some(self.n)
+    }
+
     /// Welford's update, extended to the third and fourth moments by Pébay (2008, eq. 2.4).
     #[inline(always)]
     fn push(&mut self, x: f64, inv_n: f64) {
@@ -192,6 +201,18 @@ impl<const K: usize> Revert for Moments<K> {
         }
         let y = x - self.shift;
         let sum0 = self.sum - y;
+        if n0 == 1.0 {
+            // One value left: its central moments are exactly zero (subtracting would leave
+            // rounding residue, which a skewness then divides by).
+            *self = Moments {
+                n: 1.0,
+                shift: self.shift,
+                sum: sum0,
+                mean: sum0,
+                ..Self::EMPTY
+            };
+            return;
+        }
         let mean0 = sum0 / n0;
         let delta = y - mean0;
         let dn = delta / n;

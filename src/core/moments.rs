@@ -135,6 +135,12 @@ impl Finish for SkewOf {
     #[inline(always)]
     fn finish(&self, m: &Moments<3>, n: u64) -> Option<f64> {
         let nf = n as f64;
+        if !(m.m2 * m.m2.sqrt()).is_normal() {
+            // Constant data (m2 = 0), or m2^1.5 beyond the range of f64 (a spread below
+            // ~1e-103, where m3 underflows too, or above ~1e102): NaN, as Polars, rather
+            // than a finite wrong value.
+            return (self.bias || n >= 3).then_some(f64::NAN);
+        }
         if self.bias {
             let r = 1.0 / m.m2;
             Some(m.m3 * r * (nf * r).sqrt())
@@ -172,6 +178,11 @@ impl Finish for KurtosisOf {
     #[inline(always)]
     fn finish(&self, m: &Moments<4>, n: u64) -> Option<f64> {
         let nf = n as f64;
+        if !(m.m2 * m.m2).is_normal() || !m.m4.is_finite() {
+            // Constant data, or m2² / m4 beyond the range of f64 (a spread below ~1e-77 or
+            // above ~1e77): NaN, as Polars, rather than -3 or inf.
+            return (self.bias || n >= 4).then_some(f64::NAN);
+        }
         let excess = if self.bias {
             let r = 1.0 / m.m2;
             nf * m.m4 * r * r - 3.0
@@ -340,7 +351,13 @@ impl<F: Finish> Statistic for Cumulative<F> {
     }
 
     fn validate(&self) -> Result<(), StatError> {
-        self.stat.validate()
+        self.stat.validate()?;
+        match self.agg.count() {
+            Some(n) if n != self.count as f64 => Err(StatError::InvalidState(
+                "the summary's count does not match the number of values".into(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {

@@ -34,24 +34,35 @@ fn sweep<S: Kernel>(
     inputs: &[Series],
     build: Result<S, StatError>,
 ) -> PolarsResult<Series> {
-    sweep_centered(function, inputs, build, false, 1)
+    sweep_lagged(function, inputs, build, 0)
 }
 
-/// As [`sweep`], with Polars' `center=True` window placement for a window of `window_size`.
-fn sweep_centered<S: Kernel>(
+/// As [`sweep`], row `i` taking the output of row `i + lag` (see [`placement`]).
+fn sweep_lagged<S: Kernel>(
     function: &str,
     inputs: &[Series],
     build: Result<S, StatError>,
-    center: bool,
-    window_size: u64,
+    lag: usize,
 ) -> PolarsResult<Series> {
     let mut stat = build.map_err(|e| polars_err(function, e))?;
-    let lag = if center {
-        window_size.div_ceil(2) as usize - 1
-    } else {
-        0
-    };
     run_series_lagged(&mut stat, &inputs[0], lag).map_err(|e| dtype_err(function, e))
+}
+
+/// The trailing window and lag that give a rolling statistic's windows on a column of `n`
+/// rows. With `center=True` (Polars' placement) row `i` sees rows `[i - a, i + b]`, with
+/// `b = ceil(W/2) - 1` and `a = W - 1 - b`, clipped to the column: a trailing window of
+/// `a + b + 1` rows, read `b` rows later. A reach beyond the column changes nothing, so `a`
+/// and `b` are capped at `n - 1`: the sweep is O(n) however large the window (uncapped, a
+/// window of 1e12 rows meant 1e12 rows of drain and an allocation to match).
+fn placement(window_size: u64, center: bool, n: usize) -> (u64, usize) {
+    if !center || n == 0 || window_size == 0 {
+        return (window_size, 0);
+    }
+    let b = window_size.div_ceil(2) - 1;
+    let a = window_size - 1 - b;
+    let cap = n as u64 - 1;
+    let (a, b) = (a.min(cap), b.min(cap));
+    (a + b + 1, b as usize)
 }
 
 #[polars_expr(output_type_func=float_output)]
@@ -88,19 +99,19 @@ struct RollingQuantileKwargs {
 #[polars_expr(output_type_func=float_output)]
 fn rolling_quantile(inputs: &[Series], kwargs: RollingQuantileKwargs) -> PolarsResult<Series> {
     let k = kwargs;
+    let (w, lag) = placement(k.window_size, k.center, inputs[0].len());
     let opts = RollingQuantileOptions {
         q: k.q,
-        window_size: k.window_size,
+        window_size: w,
         interpolation: k.interpolation,
         min_samples: k.min_samples,
     };
-    let (center, w) = (k.center, k.window_size);
     if w < RANK_INDEX_MIN_WINDOW {
         let stat = RollingQuantileOf::with_index(opts, SmallSorted::default());
-        return sweep_centered("rolling_quantile", inputs, stat, center, w);
+        return sweep_lagged("rolling_quantile", inputs, stat, lag);
     }
     let stat = RollingQuantileOf::with_index(opts, column_index("rolling_quantile", inputs)?);
-    sweep_centered("rolling_quantile", inputs, stat, center, w)
+    sweep_lagged("rolling_quantile", inputs, stat, lag)
 }
 
 /// Kwargs of `rolling_iqr`: the options of [`RollingIqr`] plus `center`.
@@ -118,20 +129,20 @@ struct RollingIqrKwargs {
 #[polars_expr(output_type_func=float_output)]
 fn rolling_iqr(inputs: &[Series], kwargs: RollingIqrKwargs) -> PolarsResult<Series> {
     let k = kwargs;
+    let (w, lag) = placement(k.window_size, k.center, inputs[0].len());
     let opts = RollingIqrOptions {
-        window_size: k.window_size,
+        window_size: w,
         q_inf: k.q_inf,
         q_sup: k.q_sup,
         interpolation: k.interpolation,
         min_samples: k.min_samples,
     };
-    let (center, w) = (k.center, k.window_size);
     if w < RANK_INDEX_MIN_WINDOW {
         let stat = RollingIqrOf::with_index(opts, SmallSorted::default());
-        return sweep_centered("rolling_iqr", inputs, stat, center, w);
+        return sweep_lagged("rolling_iqr", inputs, stat, lag);
     }
     let stat = RollingIqrOf::with_index(opts, column_index("rolling_iqr", inputs)?);
-    sweep_centered("rolling_iqr", inputs, stat, center, w)
+    sweep_lagged("rolling_iqr", inputs, stat, lag)
 }
 
 /// The whole-column rank index over the first input's non-null values.

@@ -5,7 +5,7 @@ use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
 use serde::Deserialize;
 
-use super::{float_output, sweep, sweep_centered};
+use super::{float_output, placement, sweep, sweep_lagged};
 use crate::core::moments::{
     AbsMaxOf, Cumulative, Finish, KurtosisOf, MaxOf, MeanOf, MinOf, PeakToPeakOf, Rolling, SkewOf,
     StdOf, VarOf,
@@ -34,11 +34,12 @@ fn cumulative<F: Finish>(name: &str, inputs: &[Series], k: CumKwargs<F>) -> Pola
 }
 
 fn rolling<F: Finish>(name: &str, inputs: &[Series], k: RollingKwargs<F>) -> PolarsResult<Series> {
-    let stat = Rolling::new(k.stat, k.window_size, k.min_samples).map(|mut s| {
+    let (window_size, lag) = placement(k.window_size, k.center, inputs[0].len());
+    let stat = Rolling::new(k.stat, window_size, k.min_samples).map(|mut s| {
         s.reserve(inputs[0].len());
         s
     });
-    sweep_centered(name, inputs, stat, k.center, k.window_size)
+    sweep_lagged(name, inputs, stat, lag)
 }
 
 macro_rules! moment_exprs {

@@ -32,7 +32,7 @@ stat_class! {
     #[pyo3(signature = (*, com=None, span=None, half_life=None, alpha=None, adjust=true, min_samples=1, ignore_nulls=false))]
     fn new(
         com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        adjust: bool, min_samples: i64, ignore_nulls: bool,
+        adjust: bool, min_samples: i128, ignore_nulls: bool,
     ) -> PyResult<Self> {
         let opts = EwmOptions {
             alpha: self::alpha(com, span, half_life, alpha)?,
@@ -51,7 +51,7 @@ fn var_options(
     half_life: Option<f64>,
     alpha: Option<f64>,
     adjust: bool,
-    min_samples: i64,
+    min_samples: i128,
     ignore_nulls: bool,
     bias: bool,
 ) -> PyResult<EwVarOptions> {
@@ -70,7 +70,7 @@ stat_class! {
     #[pyo3(signature = (*, com=None, span=None, half_life=None, alpha=None, adjust=true, min_samples=1, ignore_nulls=false, bias=false))]
     fn new(
         com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        adjust: bool, min_samples: i64, ignore_nulls: bool, bias: bool,
+        adjust: bool, min_samples: i128, ignore_nulls: bool, bias: bool,
     ) -> PyResult<Self> {
         let opts = var_options(com, span, half_life, alpha, adjust, min_samples, ignore_nulls, bias)?;
         Ok(EWVar { inner: EwVar::new(opts).map_err(value_error)? })
@@ -83,7 +83,7 @@ stat_class! {
     #[pyo3(signature = (*, com=None, span=None, half_life=None, alpha=None, adjust=true, min_samples=1, ignore_nulls=false, bias=false))]
     fn new(
         com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        adjust: bool, min_samples: i64, ignore_nulls: bool, bias: bool,
+        adjust: bool, min_samples: i128, ignore_nulls: bool, bias: bool,
     ) -> PyResult<Self> {
         let opts = var_options(com, span, half_life, alpha, adjust, min_samples, ignore_nulls, bias)?;
         Ok(EWStd { inner: EwStd::new(opts).map_err(value_error)? })
@@ -95,8 +95,8 @@ stat_class! {
     RollingEWMean(RollingEwMean),
     #[pyo3(signature = (*, window_size, com=None, span=None, half_life=None, alpha=None, min_samples=1))]
     fn new(
-        window_size: i64, com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        min_samples: i64,
+        window_size: i128, com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
+        min_samples: i128,
     ) -> PyResult<Self> {
         let opts = RollingEwmOptions {
             alpha: self::alpha(com, span, half_life, alpha)?,
@@ -119,7 +119,7 @@ stat_class! {
     /// Quantile of every value so far: exact (with `revert`) or the P² estimator.
     Quantile(CoreQuantile),
     #[pyo3(signature = (q, *, interpolation="linear", method="exact", min_samples=1))]
-    fn new(q: f64, interpolation: &str, method: &str, min_samples: i64) -> PyResult<Self> {
+    fn new(q: f64, interpolation: &str, method: &str, min_samples: i128) -> PyResult<Self> {
         let opts = QuantileOptions {
             q,
             interpolation: self::interpolation(interpolation)?,
@@ -141,7 +141,7 @@ stat_class! {
     /// Exact quantile of the last `window_size` rows (Polars' `rolling_quantile` semantics).
     RollingQuantile(CoreRollingQuantile),
     #[pyo3(signature = (q, *, window_size, interpolation="linear", min_samples=None))]
-    fn new(q: f64, window_size: i64, interpolation: &str, min_samples: Option<i64>) -> PyResult<Self> {
+    fn new(q: f64, window_size: i128, interpolation: &str, min_samples: Option<i128>) -> PyResult<Self> {
         let window_size = self::window_size(window_size)?;
         let opts = RollingQuantileOptions {
             q,
@@ -157,7 +157,7 @@ stat_class! {
     /// Inter-quantile range of every value so far: exact (with `revert`) or two P² estimators.
     IQR(Iqr),
     #[pyo3(signature = (*, q_inf=0.25, q_sup=0.75, interpolation="linear", method="exact", min_samples=1))]
-    fn new(q_inf: f64, q_sup: f64, interpolation: &str, method: &str, min_samples: i64) -> PyResult<Self> {
+    fn new(q_inf: f64, q_sup: f64, interpolation: &str, method: &str, min_samples: i128) -> PyResult<Self> {
         let opts = IqrOptions {
             q_inf,
             q_sup,
@@ -180,7 +180,7 @@ stat_class! {
     /// Inter-quantile range of the last `window_size` rows, one window for both quantiles.
     RollingIQR(RollingIqr),
     #[pyo3(signature = (*, window_size, q_inf=0.25, q_sup=0.75, interpolation="linear", min_samples=None))]
-    fn new(window_size: i64, q_inf: f64, q_sup: f64, interpolation: &str, min_samples: Option<i64>) -> PyResult<Self> {
+    fn new(window_size: i128, q_inf: f64, q_sup: f64, interpolation: &str, min_samples: Option<i128>) -> PyResult<Self> {
         let window_size = self::window_size(window_size)?;
         let opts = RollingIqrOptions {
             window_size,

@@ -1,18 +1,19 @@
 //! The moments and extremes as Python objects: nine cumulative classes (mergeable, the
 //! moments also revertible) and nine rolling ones, all thin wrappers of `core::moments`.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-use super::plumbing::{min_samples, min_samples_or, stat_class, value_error, window_size};
+use super::plumbing::{
+    count_option, min_samples, min_samples_or, stat_class, value_error, window_size,
+};
 use crate::core::moments::{
     self, AbsMaxOf, Cumulative, KurtosisOf, MaxOf, MeanOf, MinOf, PeakToPeakOf, Rolling, SkewOf,
     StdOf, VarOf,
 };
 
 /// `ddof` as Python gives it: a non-negative integer.
-fn ddof(v: i64) -> PyResult<u64> {
-    u64::try_from(v).map_err(|_| PyValueError::new_err(format!("`ddof` must be >= 0 (found {v})")))
+fn ddof(v: i128) -> PyResult<u64> {
+    count_option("ddof", v, 0)
 }
 
 /// A cumulative class: `stat_class!` plus `merge`, `+` and `+=`.
@@ -78,7 +79,7 @@ revertible_class! {
     /// Mean of every value so far.
     Mean(moments::Mean),
     #[pyo3(signature = (*, min_samples=1))]
-    fn new(min_samples: i64) -> PyResult<Self> {
+    fn new(min_samples: i128) -> PyResult<Self> {
         let inner = Cumulative::new(MeanOf {}, self::min_samples(min_samples)?).map_err(value_error)?;
         Ok(Mean { inner })
     }
@@ -88,7 +89,7 @@ revertible_class! {
     /// Variance of every value so far (`ddof` delta degrees of freedom, as Polars).
     Var(moments::Var),
     #[pyo3(signature = (*, ddof=1, min_samples=1))]
-    fn new(ddof: i64, min_samples: i64) -> PyResult<Self> {
+    fn new(ddof: i128, min_samples: i128) -> PyResult<Self> {
         let stat = VarOf { ddof: self::ddof(ddof)? };
         let inner = Cumulative::new(stat, self::min_samples(min_samples)?).map_err(value_error)?;
         Ok(Var { inner })
@@ -99,7 +100,7 @@ revertible_class! {
     /// Standard deviation of every value so far.
     Std(moments::Std),
     #[pyo3(signature = (*, ddof=1, min_samples=1))]
-    fn new(ddof: i64, min_samples: i64) -> PyResult<Self> {
+    fn new(ddof: i128, min_samples: i128) -> PyResult<Self> {
         let stat = StdOf { ddof: self::ddof(ddof)? };
         let inner = Cumulative::new(stat, self::min_samples(min_samples)?).map_err(value_error)?;
         Ok(Std { inner })
@@ -110,7 +111,7 @@ revertible_class! {
     /// Skewness of every value so far (`bias=True`: Polars' default; pandas uses `False`).
     Skew(moments::Skew),
     #[pyo3(signature = (*, bias=true, min_samples=1))]
-    fn new(bias: bool, min_samples: i64) -> PyResult<Self> {
+    fn new(bias: bool, min_samples: i128) -> PyResult<Self> {
         let inner = Cumulative::new(SkewOf { bias }, self::min_samples(min_samples)?).map_err(value_error)?;
         Ok(Skew { inner })
     }
@@ -120,7 +121,7 @@ revertible_class! {
     /// Kurtosis of every value so far (excess kurtosis when `fisher=True`).
     Kurtosis(moments::Kurtosis),
     #[pyo3(signature = (*, fisher=true, bias=true, min_samples=1))]
-    fn new(fisher: bool, bias: bool, min_samples: i64) -> PyResult<Self> {
+    fn new(fisher: bool, bias: bool, min_samples: i128) -> PyResult<Self> {
         let stat = KurtosisOf { fisher, bias };
         let inner = Cumulative::new(stat, self::min_samples(min_samples)?).map_err(value_error)?;
         Ok(Kurtosis { inner })
@@ -134,7 +135,7 @@ macro_rules! extreme_class {
             $(#[$doc])*
             $name(moments::$name),
             #[pyo3(signature = (*, min_samples=1))]
-            fn new(min_samples: i64) -> PyResult<Self> {
+            fn new(min_samples: i128) -> PyResult<Self> {
                 let inner = Cumulative::new($finish, self::min_samples(min_samples)?).map_err(value_error)?;
                 Ok($name { inner })
             }
@@ -169,7 +170,7 @@ macro_rules! rolling_class {
             $(#[$doc])*
             $name(moments::$name),
             $(#[$new_attr])*
-            fn new(window_size: i64, $($arg: $ty,)* min_samples: Option<i64>) -> PyResult<Self> {
+            fn new(window_size: i128, $($arg: $ty,)* min_samples: Option<i128>) -> PyResult<Self> {
                 let window_size = self::window_size(window_size)?;
                 let min_samples = min_samples_or(min_samples, window_size)?;
                 let inner = Rolling::new($finish, window_size, min_samples).map_err(value_error)?;
@@ -189,13 +190,13 @@ rolling_class!(
     /// Variance of the last `window_size` rows (Polars' `rolling_var`).
     RollingVar,
     #[pyo3(signature = (*, window_size, ddof=1, min_samples=None))]
-    fn new(ddof: i64) => VarOf { ddof: self::ddof(ddof)? }
+    fn new(ddof: i128) => VarOf { ddof: self::ddof(ddof)? }
 );
 rolling_class!(
     /// Standard deviation of the last `window_size` rows (Polars' `rolling_std`).
     RollingStd,
     #[pyo3(signature = (*, window_size, ddof=1, min_samples=None))]
-    fn new(ddof: i64) => StdOf { ddof: self::ddof(ddof)? }
+    fn new(ddof: i128) => StdOf { ddof: self::ddof(ddof)? }
 );
 rolling_class!(
     /// Skewness of the last `window_size` rows (Polars' `rolling_skew`).

@@ -144,25 +144,31 @@ pub fn repr<S: Statistic>(stat: &S) -> String {
     format!("{}({})", S::NAME, parts.join(", "))
 }
 
-/// `min_samples` as Python gives it: a non-negative integer.
-pub fn min_samples(v: i64) -> PyResult<u64> {
+/// An integer option as Python gives it (any size Python can pass), checked to lie in
+/// `[lowest, 2**64)`; the error names the option.
+pub fn count_option(name: &str, v: i128, lowest: u64) -> PyResult<u64> {
+    if v < i128::from(lowest) {
+        return Err(PyValueError::new_err(format!(
+            "`{name}` must be >= {lowest} (found {v})"
+        )));
+    }
     u64::try_from(v)
-        .map_err(|_| PyValueError::new_err(format!("`min_samples` must be >= 0 (found {v})")))
+        .map_err(|_| PyValueError::new_err(format!("`{name}` must be < 2**64 (found {v})")))
+}
+
+/// `min_samples` as Python gives it: a non-negative integer.
+pub fn min_samples(v: i128) -> PyResult<u64> {
+    count_option("min_samples", v, 0)
 }
 
 /// `min_samples` that defaults to the window size (Polars' rolling functions).
-pub fn min_samples_or(v: Option<i64>, window_size: u64) -> PyResult<u64> {
+pub fn min_samples_or(v: Option<i128>, window_size: u64) -> PyResult<u64> {
     v.map_or(Ok(window_size), min_samples)
 }
 
 /// `window_size` as Python gives it: a positive integer.
-pub fn window_size(v: i64) -> PyResult<u64> {
-    match u64::try_from(v) {
-        Ok(w) if w >= 1 => Ok(w),
-        _ => Err(PyValueError::new_err(format!(
-            "`window_size` must be >= 1 (found {v})"
-        ))),
-    }
+pub fn window_size(v: i128) -> PyResult<u64> {
+    count_option("window_size", v, 1)
 }
 
 /// Declares a `#[pyclass]` wrapping a core statistic with the full object protocol; the
