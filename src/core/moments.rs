@@ -115,6 +115,9 @@ impl Finish for StdOf {
     }
 }
 
+/// The `m2` for which `m2^1.5` is a normal f64: `(MIN_POSITIVE^(2/3), MAX^(2/3))`, rounded inwards.
+const M2_CUBED_NORMAL: (f64, f64) = (1e-205, 3e205);
+
 /// The sample skewness `g1 = sqrt(n) m3 / m2^1.5` (`bias=True`), or the adjusted
 /// `G1 = g1 sqrt(n (n-1)) / (n-2)` (`bias=False`, null while `n < 3`), as Polars and pandas.
 /// Constant data, and a single value, give NaN (0/0), as Polars.
@@ -135,21 +138,26 @@ impl Finish for SkewOf {
     #[inline(always)]
     fn finish(&self, m: &Moments<3>, n: u64) -> Option<f64> {
         let nf = n as f64;
-        if !(m.m2 * m.m2.sqrt()).is_normal() {
-            // Constant data (m2 = 0), or m2^1.5 beyond the range of f64 (a spread below
-            // ~1e-103, where m3 underflows too, or above ~1e102): NaN, as Polars, rather
-            // than a finite wrong value.
-            return (self.bias || n >= 3).then_some(f64::NAN);
-        }
-        if self.bias {
+        let value = if self.bias {
             let r = 1.0 / m.m2;
-            Some(m.m3 * r * (nf * r).sqrt())
+            m.m3 * r * (nf * r).sqrt()
+        } else if n < 3 {
+            return None;
         } else {
-            (n >= 3).then(|| {
-                let q = 1.0 / ((nf - 2.0) * m.m2);
-                m.m3 * nf * q * ((nf - 1.0) * (nf - 2.0) * q).sqrt()
-            })
+            let q = 1.0 / ((nf - 2.0) * m.m2);
+            m.m3 * nf * q * ((nf - 1.0) * (nf - 2.0) * q).sqrt()
+        };
+        // Constant data (m2 = 0), or m2^1.5 beyond the range of f64 (a spread below ~1e-103,
+        // where m3 underflows too, or above ~1e102): NaN, as Polars, rather than a finite
+        // wrong value. Those cases all end in 0, ±inf or NaN, so only such results pay for the
+        // range test on m2. (Measured: any form of the guard costs ~1 ns per row of rolling
+        // skew, 10.6 -> 11.6 ns; this one does no extra arithmetic in the common case.)
+        if (value == 0.0 || !value.is_finite())
+            && !(M2_CUBED_NORMAL.0 < m.m2 && m.m2 < M2_CUBED_NORMAL.1)
+        {
+            return Some(f64::NAN);
         }
+        Some(value)
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -178,11 +186,6 @@ impl Finish for KurtosisOf {
     #[inline(always)]
     fn finish(&self, m: &Moments<4>, n: u64) -> Option<f64> {
         let nf = n as f64;
-        if !(m.m2 * m.m2).is_normal() || !m.m4.is_finite() {
-            // Constant data, or m2² / m4 beyond the range of f64 (a spread below ~1e-77 or
-            // above ~1e77): NaN, as Polars, rather than -3 or inf.
-            return (self.bias || n >= 4).then_some(f64::NAN);
-        }
         let excess = if self.bias {
             let r = 1.0 / m.m2;
             nf * m.m4 * r * r - 3.0
@@ -195,7 +198,11 @@ impl Finish for KurtosisOf {
             let g2 = nf * m.m4 * r * r - 3.0;
             ((nf + 1.0) * g2 + 6.0) * (nf - 1.0) * (s * m.m2)
         };
-        Some(if self.fisher { excess } else { excess + 3.0 })
+        let value = if self.fisher { excess } else { excess + 3.0 };
+        // Constant data, or m2² / m4 beyond the range of f64 (a spread below ~1e-77 or above
+        // ~1e77): NaN, as Polars, rather than -3 or inf.
+        let in_range = (m.m2 * m.m2).is_normal() && m.m4.is_finite();
+        Some(if in_range { value } else { f64::NAN })
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
