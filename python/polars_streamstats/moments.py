@@ -43,7 +43,7 @@ from polars_streamstats._internal import (
     Std,
     Var,
 )
-from polars_streamstats.quantile import _center
+from polars_streamstats.quantile import _center, _options
 
 if TYPE_CHECKING:
     import polars as pl
@@ -73,13 +73,13 @@ __all__ = [
 
 def _cumulative(function: str, expr: IntoExpr, build: Any, **options: Any) -> pl.Expr:
     """Validate the options by building the matching object (one source of truth, in Rust)."""
-    stat = build(**options)._options()
+    stat = _options(build, {}, **options)
     min_samples = stat.pop("min_samples")
     return _plugin.call(function, expr, {"min_samples": min_samples, "stat": stat})
 
 
 def _rolling(function: str, expr: IntoExpr, build: Any, center: bool, **options: Any) -> pl.Expr:
-    stat = build(**options)._options()
+    stat = _options(build, {}, **options)
     kwargs = {
         "window_size": stat.pop("window_size"),
         "min_samples": stat.pop("min_samples"),
