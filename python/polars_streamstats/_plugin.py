@@ -1,29 +1,116 @@
-"""Registration of the compiled Polars plugin functions."""
+"""Registration of the compiled Polars plugin functions, and the checks every function shares."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import polars as pl
 from polars.plugins import register_plugin_function
 
 if TYPE_CHECKING:
-    import polars as pl
     from polars._typing import IntoExpr
 
 PLUGIN_PATH = Path(__file__).parent
 
+_EXPR_KINDS = (
+    "a column name, an expression (multi-column expressions and selectors give one output per "
+    "column), a list of column names, or one column of values (a Polars or pandas Series, a "
+    "1-D numpy or pyarrow array, or a list of numbers)"
+)
 
-def call(function_name: str, expr: IntoExpr, kwargs: dict[str, Any]) -> pl.Expr:
+
+def _type_name(x: object) -> str:
+    t = type(x)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
+def _values_column(values: object, name: str) -> pl.Series:
+    """A 1-D array-like as one Series, or a TypeError naming the argument."""
+    try:
+        s = pl.Series(values=values)  # type: ignore[arg-type]  # checked by Polars
+    except Exception as e:
+        msg = f"`{name}` could not be read as one column of values ({_type_name(values)}): {e}"
+        raise TypeError(msg) from None
+    if s.dtype.is_nested():
+        msg = f"`{name}` must be one column of values, got a {s.dtype} column"
+        raise TypeError(msg)
+    return s
+
+
+def as_input(expr: object, name: str = "expr") -> pl.Expr:
+    """The input of a statistic as one expression, exactly as Polars would read it.
+
+    A column name or an expression is used as it is (an expression naming several columns,
+    a selector or ``pl.all()`` then gives the statistic of each column); a list of names is
+    ``pl.col(names)``; a Series, a 1-D numpy/pyarrow array, a pandas Series or a list of
+    numbers is one literal column. Anything else raises ``TypeError`` naming the argument:
+    no input is ever dropped or split into several plugin arguments.
+    """
+    if isinstance(expr, pl.Expr):
+        return expr
+    if isinstance(expr, str):
+        return pl.col(expr)
+    if isinstance(expr, pl.Series):
+        return pl.lit(expr)
+    if isinstance(expr, Sequence) and not isinstance(expr, bytes | bytearray):
+        items = list(expr)
+        if not items:
+            msg = f"`{name}` is an empty list: give column names or values"
+            raise ValueError(msg)
+        if all(isinstance(x, str) for x in items):
+            return pl.col(items)
+        if not any(isinstance(x, str | pl.Expr | pl.Series) for x in items):
+            return pl.lit(_values_column(items, name))
+        msg = (
+            f"`{name}` must be {_EXPR_KINDS}; got a list of "
+            f"{', '.join(sorted({_type_name(x) for x in items}))} (to apply the statistic to "
+            "several expressions, call it once for each)"
+        )
+        raise TypeError(msg)
+    module = type(expr).__module__.split(".")[0]
+    if module in ("numpy", "pandas", "pyarrow") and hasattr(expr, "__len__"):
+        if getattr(expr, "ndim", 1) != 1:
+            msg = f"`{name}` must be one column of values, got a {expr.ndim}-D array"  # type: ignore[attr-defined]
+            raise TypeError(msg)
+        return pl.lit(_values_column(expr, name))
+    msg = f"`{name}` must be {_EXPR_KINDS}; got {_type_name(expr)}"
+    raise TypeError(msg)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """``value`` if it is a bool, else a TypeError naming the option."""
+    if not isinstance(value, bool):
+        msg = f"`{name}` must be a bool, got {_type_name(value)}"
+        raise TypeError(msg)
+    return value
+
+
+def check_weights(weights: object) -> None:
+    """Polars' ``weights`` parameter, kept for its position; only ``None`` is supported."""
+    if weights is not None:
+        msg = "`weights` is not supported by polars-streamstats (only weights=None)"
+        raise ValueError(msg)
+
+
+def call(
+    function_name: str, expr: IntoExpr, kwargs: dict[str, Any], *, reverse: bool = False
+) -> pl.Expr:
     """Apply the plugin function ``function_name`` to ``expr``.
 
     Every statistic carries state from row to row, so it is registered as not elementwise:
-    Polars then hands the plugin whole columns (or whole groups) in row order.
+    Polars then hands the plugin whole columns (or whole groups) in row order. With
+    ``reverse`` the statistic runs from the last row to the first, as Polars' ``cum_*``.
     """
-    return register_plugin_function(
+    source = as_input(expr)
+    if check_bool("reverse", reverse):
+        source = source.reverse()
+    out = register_plugin_function(
         plugin_path=PLUGIN_PATH,
         function_name=function_name,
-        args=expr,
+        args=source,
         kwargs=kwargs,
         is_elementwise=False,
     )
+    return out.reverse() if reverse else out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from polars_streamstats import _plugin
+from polars_streamstats import _docs, _plugin
 from polars_streamstats._internal import EWMean, EWStd, EWVar, RollingEWMean
 
 if TYPE_CHECKING:
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 __all__ = ["ewm_mean", "ewm_std", "ewm_var", "rolling_ewm_mean"]
 
 
+@_docs.fill
 def ewm_mean(
     expr: IntoExpr,
     *,
@@ -29,12 +30,8 @@ def ewm_mean(
 
     Parameters
     ----------
-    expr
-        A column name or expression of numbers (integers become Float64, Float32 stays
-        Float32; the computation is in double precision).
-    com, span, half_life, alpha
-        The decay, given exactly one way: :math:`\alpha = 1/(1+com)`, :math:`2/(span+1)`,
-        :math:`1-\exp(-\ln 2/half\_life)`, or directly with :math:`0 < \alpha \le 1`.
+    $expr
+    $decay
     adjust
         Divide by the decaying sum of weights (True) or use the recursive form
         :math:`y_t = (1-\alpha) y_{t-1} + \alpha x_t` (False).
@@ -44,9 +41,7 @@ def ewm_mean(
         If False, a null still ages the older values by :math:`1-\alpha`;
         if True, weights count only non-null values. Null rows always output null.
 
-    Returns
-    -------
-    polars.Expr
+    $returns
 
     Raises
     ------
@@ -73,6 +68,7 @@ def ewm_mean(
     return _plugin.call("ewm_mean", expr, opts)
 
 
+@_docs.fill
 def ewm_var(
     expr: IntoExpr,
     *,
@@ -87,10 +83,24 @@ def ewm_var(
 ) -> pl.Expr:
     r"""Exponentially weighted variance, with the semantics of :meth:`polars.Expr.ewm_var`.
 
-    Options as in :func:`ewm_mean`, plus ``bias``: with False (the default) the weighted
-    variance is scaled by :math:`(\sum w)^2 / ((\sum w)^2 - \sum w^2)`, which is null at the
-    first value. Computed with West's weighted update (no :math:`E[x^2]-E[x]^2`), so it keeps
-    its precision on data far from zero.
+    Computed with West's weighted update (no :math:`E[x^2]-E[x]^2`), so it keeps its
+    precision on data far from zero.
+
+    Parameters
+    ----------
+    $expr
+    $decay
+    adjust
+        As in :func:`ewm_mean`.
+    bias
+        With False (the default) the weighted variance is scaled by
+        :math:`(\sum w)^2 / ((\sum w)^2 - \sum w^2)`, which is null at the first value.
+    min_samples
+        Non-null values needed before a value is output (0 acts as 1).
+    ignore_nulls
+        As in :func:`ewm_mean`.
+
+    $returns
 
     Examples
     --------
@@ -113,6 +123,7 @@ def ewm_var(
     return _plugin.call("ewm_var", expr, opts)
 
 
+@_docs.fill
 def ewm_std(
     expr: IntoExpr,
     *,
@@ -127,7 +138,22 @@ def ewm_std(
 ) -> pl.Expr:
     """Exponentially weighted standard deviation: the square root of :func:`ewm_var`.
 
-    Semantics of :meth:`polars.Expr.ewm_std`; options as in :func:`ewm_var`.
+    Semantics of :meth:`polars.Expr.ewm_std`.
+
+    Parameters
+    ----------
+    $expr
+    $decay
+    adjust
+        As in :func:`ewm_mean`.
+    bias
+        As in :func:`ewm_var`.
+    min_samples
+        Non-null values needed before a value is output (0 acts as 1).
+    ignore_nulls
+        As in :func:`ewm_mean`.
+
+    $returns
 
     Examples
     --------
@@ -150,10 +176,11 @@ def ewm_std(
     return _plugin.call("ewm_std", expr, opts)
 
 
+@_docs.fill
 def rolling_ewm_mean(
     expr: IntoExpr,
-    *,
     window_size: int,
+    *,
     com: float | None = None,
     span: float | None = None,
     half_life: float | None = None,
@@ -169,12 +196,22 @@ def rolling_ewm_mean(
     ignore_nulls=False)``. A NaN or infinite value makes the output NaN or infinite while it
     is inside the window, and stops mattering once it has left.
 
+    Parameters
+    ----------
+    $expr
+    $window_size
+    $decay
+    min_samples
+        Non-null values the window needs for a result (0 acts as 1).
+
+    $returns
+
     Examples
     --------
     >>> import polars as pl
     >>> import polars_streamstats as pss
     >>> s = pl.Series("x", [1.0, 2.0, 3.0, 4.0])
-    >>> pl.select(pss.rolling_ewm_mean(s, window_size=2, alpha=0.5))["x"].to_list()
+    >>> pl.select(pss.rolling_ewm_mean(s, 2, alpha=0.5))["x"].to_list()
     [1.0, 1.6666666666666665, 2.6666666666666665, 3.6666666666666665]
     """
     opts = RollingEWMean(

@@ -1,10 +1,16 @@
-"""Quantiles and inter-quantile ranges as Polars expressions: cumulative and rolling."""
+"""Quantiles and inter-quantile ranges as Polars expressions: cumulative and rolling.
+
+Interpolation defaults are Polars': ``'nearest'`` for quantiles, the linear midpoint for
+medians. NaN is a value that sorts above every number. A ``quantile`` outside [0, 1] raises
+``ValueError`` when the expression is built (Polars 2.1 returns null, NaN or inf instead).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal
 
-from polars_streamstats import _plugin
+from polars_streamstats import _docs, _plugin
 from polars_streamstats._internal import IQR, Quantile, RollingIQR, RollingQuantile
 
 if TYPE_CHECKING:
@@ -13,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Interpolation",
+    "Method",
     "cum_iqr",
     "cum_median",
     "cum_quantile",
@@ -25,60 +32,40 @@ Interpolation = Literal["nearest", "higher", "lower", "midpoint", "linear", "equ
 Method = Literal["exact", "p2"]
 
 
-def _options(build: Any, renames: dict[str, str], **kwargs: Any) -> dict[str, Any]:
-    """Validate options by building the matching object (one source of truth, in Rust).
-
-    The objects call the quantile ``q``; the expressions call it ``quantile``, as Polars does:
-    error messages are renamed accordingly.
-    """
-    try:
-        opts: dict[str, Any] = build(**kwargs)._options()
-    except ValueError as e:
-        message = str(e)
-        for ours, theirs in renames.items():
-            message = message.replace(f"`{ours}`", f"`{theirs}`")
-        raise ValueError(message) from None
-    return opts
+def _rolling(function: str, expr: IntoExpr, opts: Mapping[str, object], center: bool) -> pl.Expr:
+    kwargs = {**opts, "center": _plugin.check_bool("center", center)}
+    return _plugin.call(function, expr, kwargs)
 
 
-def _center(center: object) -> bool:
-    if not isinstance(center, bool):
-        msg = f"`center` must be a bool (found {type(center).__name__})"
-        raise TypeError(msg)
-    return center
-
-
+@_docs.fill
 def rolling_quantile(
     expr: IntoExpr,
     quantile: float,
+    interpolation: Interpolation = "nearest",
+    window_size: int = 2,
+    weights: list[float] | None = None,
     *,
-    window_size: int,
-    interpolation: Interpolation = "linear",
     min_samples: int | None = None,
     center: bool = False,
 ) -> pl.Expr:
-    r"""Exact quantile over a rolling window of rows, as :meth:`polars.Expr.rolling_quantile`.
+    """Exact quantile over a rolling window of rows, as :meth:`polars.Expr.rolling_quantile`.
+
+    Same parameters, positions and defaults as Polars'. Temporal columns give temporal
+    quantiles (Date gives ``Datetime("us")``), Float32 stays Float32, other numbers give
+    Float64.
 
     Parameters
     ----------
-    expr
-        A column name or expression of numbers.
+    $expr
     quantile
         The quantile, in [0, 1].
-    window_size
-        Rows in the window (>= 1). Nulls occupy rows of the window but are not counted.
-    interpolation
-        With ``n`` non-null values in the window and ``h = (n - 1) * quantile``:
-        ``'linear'`` (default; note Polars' default is ``'nearest'``), ``'lower'``,
-        ``'higher'``, ``'midpoint'``, ``'nearest'`` (rounds half away from zero, as Polars;
-        numpy and pandas round half to even) or ``'equiprobable'``.
-    min_samples
-        Non-null values needed for a result; ``None`` means ``window_size``, as in Polars.
-    center
-        Centre the window on the row (Polars' placement) instead of ending it there.
+    $interpolation
+    $window_size
+    $weights
+    $min_samples_rolling
+    $center
 
-    NaN is a value that sorts above every number. Unlike Polars, a ``quantile`` outside
-    [0, 1] raises ``ValueError`` here instead of panicking.
+    $returns
 
     Examples
     --------
@@ -87,55 +74,75 @@ def rolling_quantile(
     >>> s = pl.Series("x", [1.0, 3.0, 2.0, 8.0, 5.0])
     >>> pl.select(pss.rolling_quantile(s, 0.5, window_size=3))["x"].to_list()
     [None, None, 2.0, 3.0, 5.0]
+    >>> pl.select(pss.rolling_quantile(s, 0.25, "linear", 2))["x"].to_list()
+    [None, 1.5, 2.25, 3.5, 5.75]
     """
-    opts = _options(
-        RollingQuantile,
-        {"q": "quantile"},
-        q=quantile,
-        window_size=window_size,
-        interpolation=interpolation,
-        min_samples=min_samples,
-    )
-    return _plugin.call("rolling_quantile", expr, {**opts, "center": _center(center)})
+    _plugin.check_weights(weights)
+    opts = RollingQuantile(quantile, interpolation, window_size, min_samples=min_samples)._options()
+    return _rolling("rolling_quantile", expr, opts, center)
 
 
+@_docs.fill
 def rolling_median(
     expr: IntoExpr,
-    *,
     window_size: int,
+    weights: list[float] | None = None,
+    *,
     min_samples: int | None = None,
     center: bool = False,
 ) -> pl.Expr:
-    """Exact rolling median: :func:`rolling_quantile` at 0.5, linear (as Polars).
+    """Exact rolling median, as :meth:`polars.Expr.rolling_median` (linear at 0.5).
+
+    Parameters
+    ----------
+    $expr
+    $window_size
+    $weights
+    $min_samples_rolling
+    $center
+
+    $returns
 
     Examples
     --------
     >>> import polars as pl
     >>> import polars_streamstats as pss
     >>> s = pl.Series("x", [1.0, 3.0, 2.0, 8.0])
-    >>> pl.select(pss.rolling_median(s, window_size=2, min_samples=1))["x"].to_list()
+    >>> pl.select(pss.rolling_median(s, 2, min_samples=1))["x"].to_list()
     [1.0, 2.0, 2.5, 5.0]
     """
     return rolling_quantile(
-        expr, 0.5, window_size=window_size, min_samples=min_samples, center=center
+        expr, 0.5, "linear", window_size, weights, min_samples=min_samples, center=center
     )
 
 
+@_docs.fill
 def cum_quantile(
     expr: IntoExpr,
     quantile: float,
+    interpolation: Interpolation | None = None,
     *,
-    interpolation: Interpolation = "linear",
     method: Method = "exact",
     min_samples: int = 1,
+    reverse: bool = False,
 ) -> pl.Expr:
     """Quantile of all values so far (an expanding window).
 
-    ``method='exact'`` keeps every value in an order-statistic set (O(log n) per row) and
-    gives the same numbers as :func:`rolling_quantile` with a window covering the whole
-    column. ``method='p2'`` is the bounded-memory P² estimator, identical to River's
-    ``stats.Quantile`` (``interpolation`` does not apply to it; a NaN makes it NaN from then
-    on). Null rows output the quantile of the values so far.
+    ``method='exact'`` gives the same numbers as :func:`rolling_quantile` with a window
+    covering the whole column; null rows output the quantile of the values so far.
+
+    Parameters
+    ----------
+    $expr
+    quantile
+        The quantile, in [0, 1].
+    interpolation
+        As in :func:`rolling_quantile`; ``None`` means ``'nearest'`` (Polars' default).
+    $method
+    $min_samples_cum
+    $reverse
+
+    $returns
 
     Examples
     --------
@@ -143,27 +150,34 @@ def cum_quantile(
     >>> import polars_streamstats as pss
     >>> s = pl.Series("x", [4.0, 1.0, None, 3.0])
     >>> pl.select(pss.cum_quantile(s, 0.5))["x"].to_list()
+    [4.0, 4.0, 4.0, 3.0]
+    >>> pl.select(pss.cum_quantile(s, 0.5, "linear"))["x"].to_list()
     [4.0, 2.5, 2.5, 3.0]
     """
-    opts = _options(
-        Quantile,
-        {"q": "quantile"},
-        q=quantile,
-        interpolation=interpolation,
-        method=method,
-        min_samples=min_samples,
-    )
-    return _plugin.call("cum_quantile", expr, opts)
+    opts = Quantile(quantile, interpolation, method=method, min_samples=min_samples)._options()
+    return _plugin.call("cum_quantile", expr, opts, reverse=reverse)
 
 
+@_docs.fill
 def cum_median(
     expr: IntoExpr,
     *,
-    interpolation: Interpolation = "linear",
     method: Method = "exact",
     min_samples: int = 1,
+    reverse: bool = False,
 ) -> pl.Expr:
-    """Median of all values so far: :func:`cum_quantile` at 0.5.
+    """Median of all values so far: the linear midpoint, as Polars' ``median``.
+
+    Parameters
+    ----------
+    $expr
+    method
+        ``'exact'`` (an order-statistic set) or ``'p2'`` (River's bounded-memory P²
+        estimator).
+    $min_samples_cum
+    $reverse
+
+    $returns
 
     Examples
     --------
@@ -172,50 +186,66 @@ def cum_median(
     >>> pl.select(pss.cum_median(pl.Series("x", [5.0, 1.0, 3.0])))["x"].to_list()
     [5.0, 3.0, 3.0]
     """
+    interpolation: Interpolation | None = "linear" if method == "exact" else None
     return cum_quantile(
-        expr, 0.5, interpolation=interpolation, method=method, min_samples=min_samples
+        expr, 0.5, interpolation, method=method, min_samples=min_samples, reverse=reverse
     )
 
 
+@_docs.fill
 def cum_iqr(
     expr: IntoExpr,
     *,
     q_inf: float = 0.25,
     q_sup: float = 0.75,
-    interpolation: Interpolation = "linear",
+    interpolation: Interpolation | None = None,
     method: Method = "exact",
     min_samples: int = 1,
+    reverse: bool = False,
 ) -> pl.Expr:
     """Inter-quantile range ``quantile(q_sup) - quantile(q_inf)`` of all values so far.
 
     ``method='p2'`` uses two P² estimators, as River's ``stats.IQR``.
 
+    Parameters
+    ----------
+    $expr
+    q_inf, q_sup
+        The lower and upper quantiles, ``0 <= q_inf <= q_sup <= 1``.
+    interpolation
+        As in :func:`rolling_quantile`; ``None`` means ``'nearest'`` (Polars' default).
+    $method
+    $min_samples_cum
+    $reverse
+
+    $returns
+
     Examples
     --------
     >>> import polars as pl
     >>> import polars_streamstats as pss
-    >>> pl.select(pss.cum_iqr(pl.Series("x", [1.0, 2.0, 3.0, 4.0, 5.0])))["x"].to_list()
+    >>> s = pl.Series("x", [1.0, 2.0, 3.0, 4.0, 5.0])
+    >>> pl.select(pss.cum_iqr(s, interpolation="linear"))["x"].to_list()
     [0.0, 0.5, 1.0, 1.5, 2.0]
     """
-    opts = _options(
-        IQR,
-        {},
+    opts = IQR(
         q_inf=q_inf,
         q_sup=q_sup,
         interpolation=interpolation,
         method=method,
         min_samples=min_samples,
-    )
-    return _plugin.call("cum_iqr", expr, opts)
+    )._options()
+    return _plugin.call("cum_iqr", expr, opts, reverse=reverse)
 
 
+@_docs.fill
 def rolling_iqr(
     expr: IntoExpr,
-    *,
     window_size: int,
+    *,
     q_inf: float = 0.25,
     q_sup: float = 0.75,
-    interpolation: Interpolation = "linear",
+    interpolation: Interpolation = "nearest",
     min_samples: int | None = None,
     center: bool = False,
 ) -> pl.Expr:
@@ -223,21 +253,31 @@ def rolling_iqr(
 
     Window, null and ``min_samples`` rules as in :func:`rolling_quantile`.
 
+    Parameters
+    ----------
+    $expr
+    $window_size
+    q_inf, q_sup
+        The lower and upper quantiles, ``0 <= q_inf <= q_sup <= 1``.
+    $interpolation
+    $min_samples_rolling
+    $center
+
+    $returns
+
     Examples
     --------
     >>> import polars as pl
     >>> import polars_streamstats as pss
     >>> s = pl.Series("x", [1.0, 5.0, 2.0, 8.0, 3.0])
-    >>> pl.select(pss.rolling_iqr(s, window_size=3))["x"].to_list()
+    >>> pl.select(pss.rolling_iqr(s, 3, interpolation="linear"))["x"].to_list()
     [None, None, 2.0, 3.0, 3.0]
     """
-    opts = _options(
-        RollingIQR,
-        {},
-        window_size=window_size,
+    opts = RollingIQR(
+        window_size,
         q_inf=q_inf,
         q_sup=q_sup,
         interpolation=interpolation,
         min_samples=min_samples,
-    )
-    return _plugin.call("rolling_iqr", expr, {**opts, "center": _center(center)})
+    )._options()
+    return _rolling("rolling_iqr", expr, opts, center)
