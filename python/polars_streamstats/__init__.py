@@ -11,14 +11,15 @@ Import it as ``pss``::
         v.update_many(batch)
 
 Every statistic exists twice, as an expression function and as an incremental object; both
-run the same Rust kernel and give bit-identical numbers on the same data.
+run the same Rust kernel and give bit-identical numbers on the same data. Every function is
+also a method of the ``pss`` namespace of expressions and Series
+(``pl.col("x").pss.rolling_mean(20)``, ``series.pss.rolling_mean(20)``).
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from polars_streamstats import namespace as _namespace  # registers pl.Expr.pss
 from polars_streamstats._internal import (
     IQR,
     AbsMax,
@@ -68,6 +69,7 @@ from polars_streamstats.moments import (
     rolling_std,
     rolling_var,
 )
+from polars_streamstats.namespace import ExprNamespace, SeriesNamespace  # registers .pss
 from polars_streamstats.quantile import (
     cum_iqr,
     cum_median,
@@ -82,14 +84,13 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-del _namespace
-
 __all__ = [
     "IQR",
     "AbsMax",
     "EWMean",
     "EWStd",
     "EWVar",
+    "ExprNamespace",
     "Kurtosis",
     "Max",
     "Mean",
@@ -108,6 +109,7 @@ __all__ = [
     "RollingSkew",
     "RollingStd",
     "RollingVar",
+    "SeriesNamespace",
     "Skew",
     "Std",
     "Var",

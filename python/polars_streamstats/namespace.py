@@ -1,370 +1,166 @@
-"""The ``pss`` expression namespace: ``pl.col("x").pss.ewm_mean(alpha=0.1)``.
+"""The ``pss`` namespaces: ``pl.col("x").pss.rolling_mean(20)`` and ``s.pss.rolling_mean(20)``.
 
-Importing :mod:`polars_streamstats` registers it. Every method is spelled out (no
-``__getattr__``), so editors and type checkers see the same signatures as the functions.
+Importing :mod:`polars_streamstats` registers both. Each method is derived from the
+module-level function of the same name, whose signature is the only one written by hand:
+the method takes the function's parameters after the input (same positions, same
+defaults), and ``inspect.signature`` and ``help`` show exactly those.
+
+Typing: Polars registers namespaces at run time, so type checkers do not know that
+``pl.Expr`` has a ``pss`` attribute (mypy reports ``"Expr" has no attribute "pss"``). For
+fully typed code call the functions (``pss.rolling_mean(pl.col("x"), 20)``) or wrap the
+expression in the namespace class, whose methods are typed from the functions::
+
+    pss.ExprNamespace(pl.col("x")).rolling_mean(20)     # mypy checks the arguments
+    pss.SeriesNamespace(series).rolling_mean(20)        # -> pl.Series
 """
 
 from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Concatenate, Generic, ParamSpec, Self, overload
 
 import polars as pl
 
 from polars_streamstats import ewm
 from polars_streamstats import moments as m
-from polars_streamstats import quantile as quantile_mod
-from polars_streamstats.quantile import Interpolation, Method
+from polars_streamstats import quantile as q
 
-__all__ = ["StreamStatsNamespace"]
+__all__ = ["ExprNamespace", "Method", "SeriesNamespace"]
+
+P = ParamSpec("P")
+
+
+class Method(Generic[P]):
+    """A namespace method made from a module-level function ``f(expr, *args, **kwargs)``.
+
+    On an :class:`ExprNamespace` it returns ``f(expr, ...)``; on a :class:`SeriesNamespace`
+    it runs ``f`` on the Series and returns the resulting Series.
+    """
+
+    def __init__(self, function: Callable[Concatenate[pl.Expr, P], pl.Expr]) -> None:
+        self.function = function
+        signature = inspect.signature(function)
+        self.signature = signature.replace(parameters=list(signature.parameters.values())[1:])
+        self.__doc__ = function.__doc__
+
+    @overload
+    def __get__(self, namespace: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, namespace: ExprNamespace, owner: type) -> Callable[P, pl.Expr]: ...
+    @overload
+    def __get__(self, namespace: SeriesNamespace, owner: type) -> Callable[P, pl.Series]: ...
+    def __get__(
+        self, namespace: ExprNamespace | SeriesNamespace | None, owner: type
+    ) -> Self | Callable[P, pl.Expr] | Callable[P, pl.Series]:
+        if namespace is None:
+            return self
+        function = self.function
+        method: Callable[P, pl.Expr] | Callable[P, pl.Series]
+        if isinstance(namespace, ExprNamespace):
+            expr = namespace._expr
+
+            def on_expr(*args: P.args, **kwargs: P.kwargs) -> pl.Expr:
+                return function(expr, *args, **kwargs)
+
+            method, returns = on_expr, "Expr"
+        else:
+            series = namespace._series
+
+            def on_series(*args: P.args, **kwargs: P.kwargs) -> pl.Series:
+                column = pl.col(series.name)
+                return series.to_frame().select(function(column, *args, **kwargs)).to_series()
+
+            method, returns = on_series, "Series"
+        functools.update_wrapper(method, function)
+        del method.__wrapped__  # type: ignore[union-attr]
+        method.__signature__ = self.signature.replace(  # type: ignore[union-attr]
+            return_annotation=returns
+        )
+        return method
+
+
+class _Methods:
+    """The methods both namespaces share: one line per module-level function."""
+
+    ewm_mean = Method(ewm.ewm_mean)
+    ewm_var = Method(ewm.ewm_var)
+    ewm_std = Method(ewm.ewm_std)
+    rolling_ewm_mean = Method(ewm.rolling_ewm_mean)
+    rolling_quantile = Method(q.rolling_quantile)
+    rolling_median = Method(q.rolling_median)
+    rolling_iqr = Method(q.rolling_iqr)
+    cum_quantile = Method(q.cum_quantile)
+    cum_median = Method(q.cum_median)
+    cum_iqr = Method(q.cum_iqr)
+    cum_mean = Method(m.cum_mean)
+    cum_var = Method(m.cum_var)
+    cum_std = Method(m.cum_std)
+    cum_skew = Method(m.cum_skew)
+    cum_kurtosis = Method(m.cum_kurtosis)
+    cum_min = Method(m.cum_min)
+    cum_max = Method(m.cum_max)
+    cum_peak_to_peak = Method(m.cum_peak_to_peak)
+    cum_abs_max = Method(m.cum_abs_max)
+    rolling_mean = Method(m.rolling_mean)
+    rolling_var = Method(m.rolling_var)
+    rolling_std = Method(m.rolling_std)
+    rolling_skew = Method(m.rolling_skew)
+    rolling_kurtosis = Method(m.rolling_kurtosis)
+    rolling_min = Method(m.rolling_min)
+    rolling_max = Method(m.rolling_max)
+    rolling_peak_to_peak = Method(m.rolling_peak_to_peak)
+    rolling_abs_max = Method(m.rolling_abs_max)
 
 
 @pl.api.register_expr_namespace("pss")
-class StreamStatsNamespace:
-    """Online statistics of this expression (see the module-level functions)."""
+class ExprNamespace(_Methods):
+    """Every polars-streamstats function as a method of an expression.
+
+    Registered as ``pl.Expr.pss``; also usable directly, typed, as ``ExprNamespace(expr)``.
+
+    Parameters
+    ----------
+    expr
+        The input of every method.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_streamstats as pss
+    >>> df = pl.DataFrame({"x": [1.0, 3.0, 2.0, 8.0]})
+    >>> df.select(pl.col("x").pss.rolling_mean(2))["x"].to_list()
+    [None, 2.0, 2.5, 5.0]
+    >>> df.select(pss.ExprNamespace(pl.col("x")).cum_max())["x"].to_list()
+    [1.0, 3.0, 3.0, 8.0]
+    """
 
     def __init__(self, expr: pl.Expr) -> None:
         self._expr = expr
 
-    def ewm_mean(
-        self,
-        *,
-        com: float | None = None,
-        span: float | None = None,
-        half_life: float | None = None,
-        alpha: float | None = None,
-        adjust: bool = True,
-        min_samples: int = 1,
-        ignore_nulls: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.ewm_mean`."""
-        return ewm.ewm_mean(
-            self._expr,
-            com=com,
-            span=span,
-            half_life=half_life,
-            alpha=alpha,
-            adjust=adjust,
-            min_samples=min_samples,
-            ignore_nulls=ignore_nulls,
-        )
 
-    def ewm_var(
-        self,
-        *,
-        com: float | None = None,
-        span: float | None = None,
-        half_life: float | None = None,
-        alpha: float | None = None,
-        adjust: bool = True,
-        bias: bool = False,
-        min_samples: int = 1,
-        ignore_nulls: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.ewm_var`."""
-        return ewm.ewm_var(
-            self._expr,
-            com=com,
-            span=span,
-            half_life=half_life,
-            alpha=alpha,
-            adjust=adjust,
-            bias=bias,
-            min_samples=min_samples,
-            ignore_nulls=ignore_nulls,
-        )
+@pl.api.register_series_namespace("pss")
+class SeriesNamespace(_Methods):
+    """Every polars-streamstats function as a method of a Series (eager, returns a Series).
 
-    def ewm_std(
-        self,
-        *,
-        com: float | None = None,
-        span: float | None = None,
-        half_life: float | None = None,
-        alpha: float | None = None,
-        adjust: bool = True,
-        bias: bool = False,
-        min_samples: int = 1,
-        ignore_nulls: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.ewm_std`."""
-        return ewm.ewm_std(
-            self._expr,
-            com=com,
-            span=span,
-            half_life=half_life,
-            alpha=alpha,
-            adjust=adjust,
-            bias=bias,
-            min_samples=min_samples,
-            ignore_nulls=ignore_nulls,
-        )
+    Registered as ``pl.Series.pss``; also usable directly, typed, as ``SeriesNamespace(s)``.
 
-    def rolling_ewm_mean(
-        self,
-        *,
-        window_size: int,
-        com: float | None = None,
-        span: float | None = None,
-        half_life: float | None = None,
-        alpha: float | None = None,
-        min_samples: int = 1,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_ewm_mean`."""
-        return ewm.rolling_ewm_mean(
-            self._expr,
-            window_size=window_size,
-            com=com,
-            span=span,
-            half_life=half_life,
-            alpha=alpha,
-            min_samples=min_samples,
-        )
+    Parameters
+    ----------
+    series
+        The input of every method; the output keeps its name.
 
-    def rolling_quantile(
-        self,
-        quantile: float,
-        *,
-        window_size: int,
-        interpolation: Interpolation = "linear",
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_quantile`."""
-        return quantile_mod.rolling_quantile(
-            self._expr,
-            quantile,
-            window_size=window_size,
-            interpolation=interpolation,
-            min_samples=min_samples,
-            center=center,
-        )
+    Examples
+    --------
+    >>> import polars as pl
+    >>> import polars_streamstats as pss
+    >>> s = pl.Series("x", [1.0, 3.0, 2.0, 8.0])
+    >>> s.pss.rolling_quantile(0.5, "linear", 2).to_list()
+    [None, 2.0, 2.5, 5.0]
+    >>> pss.SeriesNamespace(s).cum_mean().to_list()
+    [1.0, 2.0, 2.0, 3.5]
+    """
 
-    def rolling_median(
-        self, *, window_size: int, min_samples: int | None = None, center: bool = False
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_median`."""
-        return quantile_mod.rolling_median(
-            self._expr, window_size=window_size, min_samples=min_samples, center=center
-        )
-
-    def cum_quantile(
-        self,
-        quantile: float,
-        *,
-        interpolation: Interpolation = "linear",
-        method: Method = "exact",
-        min_samples: int = 1,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_quantile`."""
-        return quantile_mod.cum_quantile(
-            self._expr,
-            quantile,
-            interpolation=interpolation,
-            method=method,
-            min_samples=min_samples,
-        )
-
-    def cum_median(
-        self,
-        *,
-        interpolation: Interpolation = "linear",
-        method: Method = "exact",
-        min_samples: int = 1,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_median`."""
-        return quantile_mod.cum_median(
-            self._expr, interpolation=interpolation, method=method, min_samples=min_samples
-        )
-
-    def cum_iqr(
-        self,
-        *,
-        q_inf: float = 0.25,
-        q_sup: float = 0.75,
-        interpolation: Interpolation = "linear",
-        method: Method = "exact",
-        min_samples: int = 1,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_iqr`."""
-        return quantile_mod.cum_iqr(
-            self._expr,
-            q_inf=q_inf,
-            q_sup=q_sup,
-            interpolation=interpolation,
-            method=method,
-            min_samples=min_samples,
-        )
-
-    def rolling_iqr(
-        self,
-        *,
-        window_size: int,
-        q_inf: float = 0.25,
-        q_sup: float = 0.75,
-        interpolation: Interpolation = "linear",
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_iqr`."""
-        return quantile_mod.rolling_iqr(
-            self._expr,
-            window_size=window_size,
-            q_inf=q_inf,
-            q_sup=q_sup,
-            interpolation=interpolation,
-            min_samples=min_samples,
-            center=center,
-        )
-
-    def cum_mean(self, *, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_mean`."""
-        return m.cum_mean(self._expr, min_samples=min_samples)
-
-    def cum_var(self, *, ddof: int = 1, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_var`."""
-        return m.cum_var(self._expr, ddof=ddof, min_samples=min_samples)
-
-    def cum_std(self, *, ddof: int = 1, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_std`."""
-        return m.cum_std(self._expr, ddof=ddof, min_samples=min_samples)
-
-    def cum_skew(self, *, bias: bool = True, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_skew`."""
-        return m.cum_skew(self._expr, bias=bias, min_samples=min_samples)
-
-    def cum_kurtosis(
-        self, *, fisher: bool = True, bias: bool = True, min_samples: int = 1
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_kurtosis`."""
-        return m.cum_kurtosis(self._expr, fisher=fisher, bias=bias, min_samples=min_samples)
-
-    def cum_min(self, *, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_min`."""
-        return m.cum_min(self._expr, min_samples=min_samples)
-
-    def cum_max(self, *, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_max`."""
-        return m.cum_max(self._expr, min_samples=min_samples)
-
-    def cum_peak_to_peak(self, *, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_peak_to_peak`."""
-        return m.cum_peak_to_peak(self._expr, min_samples=min_samples)
-
-    def cum_abs_max(self, *, min_samples: int = 1) -> pl.Expr:
-        """See :func:`polars_streamstats.cum_abs_max`."""
-        return m.cum_abs_max(self._expr, min_samples=min_samples)
-
-    def rolling_mean(
-        self,
-        *,
-        window_size: int,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_mean`."""
-        return m.rolling_mean(
-            self._expr, window_size=window_size, min_samples=min_samples, center=center
-        )
-
-    def rolling_var(
-        self,
-        *,
-        window_size: int,
-        ddof: int = 1,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_var`."""
-        return m.rolling_var(
-            self._expr, window_size=window_size, ddof=ddof, min_samples=min_samples, center=center
-        )
-
-    def rolling_std(
-        self,
-        *,
-        window_size: int,
-        ddof: int = 1,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_std`."""
-        return m.rolling_std(
-            self._expr, window_size=window_size, ddof=ddof, min_samples=min_samples, center=center
-        )
-
-    def rolling_skew(
-        self,
-        *,
-        window_size: int,
-        bias: bool = True,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_skew`."""
-        return m.rolling_skew(
-            self._expr, window_size=window_size, bias=bias, min_samples=min_samples, center=center
-        )
-
-    def rolling_kurtosis(
-        self,
-        *,
-        window_size: int,
-        fisher: bool = True,
-        bias: bool = True,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_kurtosis`."""
-        return m.rolling_kurtosis(
-            self._expr,
-            window_size=window_size,
-            fisher=fisher,
-            bias=bias,
-            min_samples=min_samples,
-            center=center,
-        )
-
-    def rolling_min(
-        self,
-        *,
-        window_size: int,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_min`."""
-        return m.rolling_min(
-            self._expr, window_size=window_size, min_samples=min_samples, center=center
-        )
-
-    def rolling_max(
-        self,
-        *,
-        window_size: int,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_max`."""
-        return m.rolling_max(
-            self._expr, window_size=window_size, min_samples=min_samples, center=center
-        )
-
-    def rolling_peak_to_peak(
-        self,
-        *,
-        window_size: int,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_peak_to_peak`."""
-        return m.rolling_peak_to_peak(
-            self._expr, window_size=window_size, min_samples=min_samples, center=center
-        )
-
-    def rolling_abs_max(
-        self,
-        *,
-        window_size: int,
-        min_samples: int | None = None,
-        center: bool = False,
-    ) -> pl.Expr:
-        """See :func:`polars_streamstats.rolling_abs_max`."""
-        return m.rolling_abs_max(
-            self._expr, window_size=window_size, min_samples=min_samples, center=center
-        )
+    def __init__(self, series: pl.Series) -> None:
+        self._series = series
