@@ -8,13 +8,18 @@ Run it with ``python -m polars_streamstats.demo`` (or ``make demo``). It
 3. streams the same readings, in batches, through the incremental objects, saves their state
    with :mod:`pickle` half way and restores it, and checks that the objects end with exactly
    the numbers of the expressions;
-4. times the expressions against Polars' own ``ewm_mean`` / ``ewm_var`` and checks that the
-   values agree;
+4. checks the expressions against Polars' own ``ewm_mean`` / ``ewm_var``;
 5. computes rolling quantiles, moments and extremes per sensor, checks them against Polars'
-   ``rolling_*``, and merges per-half ``Var``/``Kurtosis`` objects into whole-stream ones.
+   ``rolling_*``, and merges per-half ``Var``/``Kurtosis`` objects into whole-stream ones;
+6. times pss against its peers in the run, after asserting that both give the same numbers:
+   rolling quantiles with nulls or ``center=True`` against Polars (which falls back to a slow
+   path there; two cases where it does not are shown for contrast), cumulative moments
+   against pandas' ``expanding()``, an expanding median against Polars and pandas, and a
+   rolling median object against River's ``RollingQuantile``.
 
-The data set needs nothing beyond Polars and the standard library. Importing this module
-does nothing; everything happens in :func:`main`.
+Parts 1-5 need nothing beyond Polars and the standard library; part 6 also needs pandas and
+River (``make demo`` installs both) and is skipped, saying so, without them. Importing this
+module does nothing; everything happens in :func:`main`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import NamedTuple
+from importlib.metadata import version
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -44,7 +50,12 @@ NULL_RATE = 0.01
 ALPHA = 0.05
 WINDOW = 500
 N_BATCHES = 10
-N_RUNS = 5
+
+# Part 6: each case runs as many interleaved rounds as fit in ROUND_BUDGET_S seconds (judged
+# from its untimed check run), within [MIN_ROUNDS, MAX_ROUNDS].
+ROUND_BUDGET_S = 2.5
+MIN_ROUNDS = 3
+MAX_ROUNDS = 9
 
 
 class Sensor(NamedTuple):
@@ -116,17 +127,6 @@ def _max_abs(s: pl.Series) -> float:
     """The largest absolute value in ``s`` (0.0 if it has none), ignoring nulls."""
     value = s.abs().max()
     return float(value) if isinstance(value, int | float) else 0.0
-
-
-def _median_ms(fn: Callable[[], object], runs: int = N_RUNS) -> float:
-    """Median wall time of ``fn()`` over ``runs`` runs, in milliseconds (after a warm-up)."""
-    fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000.0 * statistics.median(times)
 
 
 def _heading(text: str) -> None:
@@ -227,52 +227,58 @@ def stream_objects(df: pl.DataFrame, expected: pl.DataFrame) -> None:
             ew_std.update_many(values)
             rollings[name].append(rolling.running(values))
 
-    rows = []
-    worst = 0.0
+    finals = []
+    # comparison -> (values compared, max |object - expression|)
+    checks: dict[str, tuple[int, float]] = {}
+
+    def record(label: str, count: int, diff: float) -> None:
+        seen, worst = checks.get(label, (0, 0.0))
+        checks[label] = (seen + count, max(worst, diff))
+
     for name in names:
         exp = expected.filter(pl.col("sensor") == name)
         ew_mean, ew_std, _ = objects[name]
+        for label, parts, column in (
+            ("EWMean.running(batch), every row", means[name], "ew_mean"),
+            ("RollingEWMean.running(batch), every row", rollings[name], "rolling_ew_mean"),
+        ):
+            ours, theirs = pl.concat(parts), exp[column]
+            assert ours.is_null().equals(theirs.is_null()), f"{name}: nulls differ in {label}"
+            record(label, ours.len(), _max_abs(ours - theirs))
         # .get() is the state after the last reading; a null reading leaves the EW mean and
         # std unchanged, so it equals the expression's last non-null output.
         last = exp.select(pl.col("ew_mean", "ew_std").drop_nulls().last())
         final_mean, final_std = ew_mean.get(), ew_std.get()
         assert final_mean is not None
         assert final_std is not None
-        diffs = {
-            "final EWMean": abs(final_mean - last["ew_mean"].item()),
-            "final EWStd": abs(final_std - last["ew_std"].item()),
+        record("EWMean.get() after the last batch", 1, abs(final_mean - last["ew_mean"].item()))
+        record("EWStd.get() after the last batch", 1, abs(final_std - last["ew_std"].item()))
+        finals.append({"sensor": name, "EWMean.get()": final_mean, "EWStd.get()": final_std})
+    with pl.Config(float_precision=6, tbl_hide_column_data_types=True):
+        print("The objects' final values per sensor:")
+        print(pl.DataFrame(finals))
+    print("Objects against the expressions of part 2 (same sensor, same rows):")
+    table = pl.DataFrame(
+        {
+            "object output": list(checks),
+            "values compared": [count for count, _ in checks.values()],
+            "max |object - expression|": [repr(diff) for _, diff in checks.values()],
         }
-        for label, parts, column in (
-            ("running EWMean", means[name], "ew_mean"),
-            ("running RollingEWMean", rollings[name], "rolling_ew_mean"),
-        ):
-            ours, theirs = pl.concat(parts), exp[column]
-            assert ours.is_null().equals(theirs.is_null()), f"{name}: nulls differ in {label}"
-            diffs[label] = _max_abs(ours - theirs)
-        worst = max(worst, *diffs.values())
-        rows.append(
-            {
-                "sensor": name,
-                "EWMean.get()": final_mean,
-                "EWStd.get()": final_std,
-                **{label: repr(diff) for label, diff in diffs.items()},
-            }
-        )
-    with pl.Config(float_precision=6, tbl_width_chars=140, tbl_hide_column_data_types=True):
-        print("Final object values, and max |object - expression| per sensor:")
-        print(pl.DataFrame(rows))
-    print(f"max abs difference, objects vs expressions (all rows, all sensors): {worst}")
+    )
+    with pl.Config(tbl_hide_column_data_types=True, fmt_str_lengths=60, tbl_width_chars=120):
+        print(table)
+    worst = max(diff for _, diff in checks.values())
     assert worst == 0.0, "the objects and the expressions should agree exactly"
+    print("All equal: the objects and the expressions give exactly the same numbers.")
 
 
-def compare_with_polars(df: pl.DataFrame) -> None:
-    """(d) Speed and agreement against Polars' built-in ewm_mean / ewm_var."""
+def compare_ewm_with_polars(df: pl.DataFrame) -> None:
+    """(d) Agreement with Polars' built-in ewm_mean / ewm_var (not timed)."""
     _heading("4. Against Polars' own ewm_mean / ewm_var")
     print(
-        f"whole column with .over('sensor'), alpha={ALPHA}, adjust=True, ignore_nulls=False;\n"
-        f"median of {N_RUNS} runs "
-        f"(Polars {pl.__version__}, polars-streamstats {pss.__version__}); speed-up = Polars "
-        "time / pss time."
+        f"whole column with .over('sensor'), alpha={ALPHA}, adjust=True, ignore_nulls=False "
+        f"(Polars {pl.__version__}).\nrelative diff = |pss - Polars| / max(|pss|, |Polars|), "
+        "per row."
     )
     x = pl.col("reading")
     cases = (
@@ -288,32 +294,32 @@ def compare_with_polars(df: pl.DataFrame) -> None:
         ),
     )
     rows = []
-    worst = 0.0
     for label, ours_expr, polars_expr in cases:
         ours = df.select(ours_expr.over("sensor")).to_series()
         theirs = df.select(polars_expr.over("sensor")).to_series()
         assert ours.is_null().equals(theirs.is_null()), f"{label}: nulls differ"
+        max_abs = _max_abs(ours - theirs)
         max_rel = _max_abs(
             pl.select(
                 (ours - theirs).abs() / pl.max_horizontal(ours.abs(), theirs.abs(), 1e-300)
             ).to_series()
         )
-        worst = max(worst, max_rel)
-        pss_ms = _median_ms(partial(df.select, ours_expr.over("sensor")))
-        polars_ms = _median_ms(partial(df.select, polars_expr.over("sensor")))
+        assert max_rel <= 1e-9, f"{label}: differs from Polars by {max_rel:.3g} (relative)"
         rows.append(
             {
                 "statistic": label,
-                "polars ms": polars_ms,
-                "pss ms": pss_ms,
-                "speed-up": polars_ms / pss_ms,
-                "max rel diff": f"{max_rel:.2e}",
+                "rows": ours.len(),
+                "null rows (both)": ours.null_count(),
+                "max |pss - Polars|": f"{max_abs:.2e}",
+                "max relative diff (above)": f"{max_rel:.2e}",
             }
         )
-        assert max_rel <= 1e-9, f"{label}: differs from Polars by {max_rel:.3g} (relative)"
-    with pl.Config(float_precision=2, tbl_hide_column_data_types=True):
+    with pl.Config(tbl_hide_column_data_types=True, tbl_width_chars=120):
         print(pl.DataFrame(rows))
-    print(f"max relative difference from Polars: {worst:.2e} (<= 1e-9: the values agree)")
+    print(
+        "Equal to rounding (<= 1e-9 relative, asserted). Not timed here (README.md, Performance, "
+        "has the\newm benchmark); part 6 times other statistics."
+    )
 
 
 def quantiles_and_moments(df: pl.DataFrame) -> None:
@@ -323,7 +329,7 @@ def quantiles_and_moments(df: pl.DataFrame) -> None:
     # Nearly every 500-row window holds a missing reading: ask for 450 values, not all 500.
     w, m = WINDOW, WINDOW * 9 // 10
     ours = {
-        "p90": pss.rolling_quantile(x, 0.9, window_size=w, min_samples=m),
+        "p90": pss.rolling_quantile(x, 0.9, interpolation="linear", window_size=w, min_samples=m),
         "std": pss.rolling_std(x, window_size=w, min_samples=m),
         "kurtosis": pss.rolling_kurtosis(x, window_size=w, min_samples=m),
         "peak_to_peak": pss.rolling_peak_to_peak(x, window_size=w, min_samples=m),
@@ -334,22 +340,39 @@ def quantiles_and_moments(df: pl.DataFrame) -> None:
         "kurtosis": x.rolling_kurtosis(w, min_samples=m),
         "peak_to_peak": x.rolling_max(w, min_samples=m) - x.rolling_min(w, min_samples=m),
     }
+    reference_names = {
+        "p90": 'rolling_quantile(0.9, interpolation="linear")',
+        "std": "rolling_std",
+        "kurtosis": "rolling_kurtosis",
+        "peak_to_peak": "rolling_max - rolling_min",
+    }
     print(
-        f"window_size={w}, min_samples={m} (non-null readings) per sensor "
-        "with .over('sensor'); Polars as the reference. The last row of each sensor:"
+        f"window_size={w}, min_samples={m} (non-null readings) per sensor with .over('sensor'); "
+        "Polars as the\nreference. The last row of each sensor:"
     )
     out = df.select(**{k: e.over("sensor") for k, e in ours.items()})
     ref = df.select(**{k: e.over("sensor") for k, e in theirs.items()})
-    worst = 0.0
+    print(out.with_columns(df["sensor"]).group_by("sensor", maintain_order=True).last())
+    rows = []
     for name in ours:
         a, b = out[name], ref[name]
         assert a.is_null().equals(b.is_null()), f"{name}: nulls differ"
         # Relative to the values' size, or absolute below 1 (a kurtosis can be ~0).
-        rel = (a - b).abs() / pl.max_horizontal(a.abs(), b.abs(), pl.lit(1.0))
-        worst = max(worst, _max_abs(pl.select(rel).to_series()))
-    print(out.with_columns(df["sensor"]).group_by("sensor", maintain_order=True).last())
-    print(f"max difference from Polars (relative, absolute below 1): {worst:.2e}")
-    assert worst <= 1e-9, "the rolling statistics should agree with Polars"
+        rel = _max_abs(
+            pl.select((a - b).abs() / pl.max_horizontal(a.abs(), b.abs(), pl.lit(1.0))).to_series()
+        )
+        assert rel <= 1e-9, f"{name}: differs from Polars by {rel:.3g}"
+        rows.append(
+            {
+                "statistic": name,
+                "Polars reference": reference_names[name],
+                "non-null rows (both)": a.len() - a.null_count(),
+                "max |pss - Polars|": f"{_max_abs(a - b):.2e}",
+            }
+        )
+    with pl.Config(tbl_hide_column_data_types=True, tbl_width_chars=120, fmt_str_lengths=50):
+        print(pl.DataFrame(rows))
+    print("(asserted: every row within 1e-9 relative, or absolute below 1; null rows identical)")
 
     print("\nCumulative statistics merge: per sensor, one Var and one Kurtosis per half of the")
     print("readings, added together (+), equal one object fed every reading.")
@@ -373,27 +396,368 @@ def quantiles_and_moments(df: pl.DataFrame) -> None:
         rows.append(
             {
                 "sensor": sensor.name,
-                "var": var.get(),
-                "kurtosis": kurt.get(),
-                "max rel diff": f"{diff:.1e}",
+                "var (merged)": var.get(),
+                "kurtosis (merged)": kurt.get(),
+                "max |merged - whole| / |whole|": f"{diff:.1e}",
             }
         )
-    with pl.Config(float_precision=6, tbl_hide_column_data_types=True):
+    with pl.Config(float_precision=6, tbl_hide_column_data_types=True, tbl_width_chars=120):
         print(pl.DataFrame(rows))
 
 
-def main() -> None:
-    """Run the whole demo (about 10 seconds)."""
+# ---------------------------------------------------------------------------------------------
+# 6. Timings, measured in this run.
+
+
+class _Contender(NamedTuple):
+    """One timed computation: its label, how to run it, and how to read its output."""
+
+    label: str
+    run: Callable[[], object]
+    values: Callable[[object], pl.Series]  # the output as one Float64 Series, missing = null
+    tolerance: float = 0.0  # the largest abs diff from pss that still counts as equal
+
+
+class _Case(NamedTuple):
+    """pss against its peers on one computation. One side has exactly one contender."""
+
+    title: str
+    n_values: int
+    pss: list[_Contender]
+    peers: list[_Contender]
+
+
+class _Timed(NamedTuple):
+    label: str
+    median_s: float
+    ratio: float | None  # peer time / pss time (None on the side with one contender)
+    max_abs_diff: float | None  # |pss - peer| (None on the side with one contender)
+
+
+def _frames_values(output: object) -> pl.Series:
+    """Per-sensor one-column frames, concatenated."""
+    assert isinstance(output, list)
+    parts: list[pl.Series] = [frame.to_series().cast(pl.Float64) for frame in output]
+    return pl.concat(parts).fill_nan(None)
+
+
+def _pandas_values(output: object) -> pl.Series:
+    """Per-sensor pandas Series (NaN = missing), concatenated."""
+    assert isinstance(output, list)
+    parts = [pl.Series(s.to_numpy(), nan_to_null=True) for s in output]
+    return pl.concat(parts)
+
+
+def _list_values(output: object) -> pl.Series:
+    """A list of floats or None, one per value."""
+    assert isinstance(output, list)
+    return pl.Series(output, dtype=pl.Float64)
+
+
+def _series_values(output: object) -> pl.Series:
+    assert isinstance(output, pl.Series)
+    return output.cast(pl.Float64).fill_nan(None)
+
+
+def _select_each(frames: list[pl.DataFrame], expr: pl.Expr) -> list[pl.DataFrame]:
+    return [frame.select(expr) for frame in frames]
+
+
+def _expanding_each(series: list[Any], method: str) -> list[Any]:
+    """pandas ``s.expanding().<method>()`` for each Series."""
+    return [getattr(s.expanding(), method)() for s in series]
+
+
+def _update_get_loop(make: Callable[[], Any], stream: list[float]) -> list[float | None]:
+    """Feed ``stream`` to a fresh object one value at a time; its get() after every value."""
+    obj = make()
+    update, get = obj.update, obj.get
+    out: list[float | None] = []
+    append = out.append
+    for value in stream:
+        update(value)
+        append(get())
+    return out
+
+
+def _check(ours: _Contender, peer: _Contender) -> float:
+    """Both outputs (computed untimed, also the warm-up) must agree: the max abs diff."""
+    # Raised, not asserted: the table says "equal" only if this passed, even under python -O.
+    a, b = ours.values(ours.run()), peer.values(peer.run())
+    if a.len() != b.len():
+        raise AssertionError(f"{ours.label} and {peer.label} differ in length")
+    if not a.is_null().equals(b.is_null()):
+        raise AssertionError(f"{ours.label} and {peer.label}: nulls differ")
+    diff = _max_abs(a - b)
+    limit = max(ours.tolerance, peer.tolerance)
+    if not diff <= limit:  # also catches a NaN diff
+        raise AssertionError(f"{ours.label} vs {peer.label}: max abs diff {diff:.3g} > {limit}")
+    return diff
+
+
+def _run_case(case: _Case, number: int, total: int) -> list[_Timed]:
+    """Check that the outputs agree, then time every contender in interleaved rounds."""
+    short = case.title.split("\n")[0]
+    print(f"  [{number:>2}/{total}] {short}: checking", end="", flush=True)
     start = time.perf_counter()
-    df = make_readings()
+    one_pss = len(case.pss) == 1
+    single, many = (case.pss[0], case.peers) if one_pss else (case.peers[0], case.pss)
+    assert len(case.pss) == 1 or len(case.peers) == 1
+    diffs = [_check(single, c) if one_pss else _check(c, single) for c in many]
+    # As many rounds as fit in ~ROUND_BUDGET_S given the check's time, at least 3.
+    rounds = min(MAX_ROUNDS, max(MIN_ROUNDS, int(ROUND_BUDGET_S / (time.perf_counter() - start))))
+    print(f": equal; timing {rounds} rounds ", end="", flush=True)
+    contenders = [single, *many]
+    times: list[list[float]] = [[] for _ in contenders]
+    for r in range(rounds):
+        shift = r % len(contenders)  # who goes first changes every round
+        for k in [*range(shift, len(contenders)), *range(shift)]:
+            t0 = time.perf_counter()
+            contenders[k].run()
+            times[k].append(time.perf_counter() - t0)
+        print(".", end="", flush=True)
+    print(f" {time.perf_counter() - start:.1f} s", flush=True)
+    single_s = statistics.median(times[0])
+    rows = [_Timed(single.label, single_s, None, None)]
+    for contender, t, diff in zip(many, times[1:], diffs, strict=True):
+        median_s = statistics.median(t)
+        ratio = median_s / single_s if one_pss else single_s / median_s
+        rows.append(_Timed(contender.label, median_s, ratio, diff))
+    return rows if one_pss else [*rows[1:], rows[0]]  # pss first
+
+
+def _print_timings(cases: list[_Case], results: list[list[_Timed]]) -> None:
+    headers = [
+        ("", "median time", "peer time / pss time", "max abs diff"),
+        ("", "per value, ns", "(> 1: pss faster)", "|pss - peer|"),
+    ]
+    table: list[tuple[str, ...]] = [*headers]
+    titles: dict[int, str] = {}
+    for number, (case, rows) in enumerate(zip(cases, results, strict=True), start=1):
+        titles[len(table)] = f"{number}. {case.title} ({case.n_values:,} values)"
+        for timed in rows:
+            ns = 1e9 * timed.median_s / case.n_values
+            table.append(
+                (
+                    f"    {timed.label}",
+                    f"{ns:,.0f}" if ns >= 100 else f"{ns:.3g}",
+                    "" if timed.ratio is None else f"{timed.ratio:.1f}x",
+                    "" if timed.max_abs_diff is None else f"{timed.max_abs_diff:.1e}",
+                )
+            )
+    widths = [max(len(line[k]) for line in table) for k in range(len(headers[0]))]
+    for k, line in enumerate(table):
+        if k in titles:
+            print(titles[k])
+        cells = [line[0].ljust(widths[0])]
+        cells += [cell.rjust(width) for cell, width in zip(line[1:], widths[1:], strict=True)]
+        print("  ".join(cells).rstrip())
+        if k == len(headers) - 1:
+            print("  ".join("-" * width for width in widths))
+
+
+def _timing_cases(df: pl.DataFrame, pd: Any, river_stats: Any) -> list[_Case]:
+    """What part 6 times: pss and its peers on the same per-sensor data."""
+    x = pl.col("reading")
+    names = [s.name for s in SENSORS]
+    # Each sensor's readings (1% null) as its own frame, and the same with the gaps filled by
+    # linear interpolation (no nulls): split once, before any timing.
+    raw = [df.filter(pl.col("sensor") == name).select("reading") for name in names]
+    filled = [f.select(x.interpolate().forward_fill().backward_fill()) for f in raw]
+    raw_pd = [pd.Series(f.to_series().to_numpy()) for f in raw]
+    filled_pd = [pd.Series(f.to_series().to_numpy()) for f in filled]
+    n, per_sensor = sum(f.height for f in raw), raw[0].height
+    polars, pandas = f"Polars {pl.__version__}", f"pandas {pd.__version__}"
+
+    def on(frames: list[pl.DataFrame], label: str, expr: pl.Expr) -> _Contender:
+        return _Contender(label, partial(_select_each, frames, expr), _frames_values)
+
+    def vs_polars(title: str, frames: list[pl.DataFrame], ours: pl.Expr, theirs: pl.Expr) -> _Case:
+        name = title.split("(")[0]
+        peer = on(frames, f"{polars} {name}, same options", theirs)
+        return _Case(title, n, [on(frames, "pss", ours)], [peer])
+
+    def expanding(series: list[Any], method: str, tolerance: float) -> _Contender:
+        label = f"{pandas} expanding().{method}()"
+        return _Contender(
+            label, partial(_expanding_each, series, method), _pandas_values, tolerance
+        )
+
+    # Rolling quantiles. Polars sorts and merges windows (fast) only for trailing windows
+    # without nulls; with any null, or with center=True, it falls back to a tree (slow).
+    w, wide = 1_000, 10_000
+    cases = [
+        vs_polars(
+            f"rolling_median(window_size={w:_}, min_samples=1), 1% nulls",
+            raw,
+            pss.rolling_median(x, window_size=w, min_samples=1),
+            x.rolling_median(window_size=w, min_samples=1),
+        ),
+        vs_polars(
+            f'rolling_quantile(0.9, interpolation="nearest", window_size={wide:_}, '
+            "min_samples=1), 1% nulls",
+            raw,
+            pss.rolling_quantile(x, 0.9, interpolation="nearest", window_size=wide, min_samples=1),
+            x.rolling_quantile(0.9, interpolation="nearest", window_size=wide, min_samples=1),
+        ),
+        vs_polars(
+            f"rolling_median(window_size={w:_}, min_samples=1, center=True), no nulls",
+            filled,
+            pss.rolling_median(x, window_size=w, min_samples=1, center=True),
+            x.rolling_median(window_size=w, min_samples=1, center=True),
+        ),
+        vs_polars(
+            f'rolling_quantile(0.1, interpolation="linear", window_size={wide:_}, '
+            "min_samples=1, center=True), no nulls",
+            filled,
+            pss.rolling_quantile(
+                x, 0.1, interpolation="linear", window_size=wide, min_samples=1, center=True
+            ),
+            x.rolling_quantile(
+                0.1, interpolation="linear", window_size=wide, min_samples=1, center=True
+            ),
+        ),
+        vs_polars(
+            f"rolling_median(window_size={w:_}, min_samples=1), no nulls: Polars' fast path, "
+            "for contrast",
+            filled,
+            pss.rolling_median(x, window_size=w, min_samples=1),
+            x.rolling_median(window_size=w, min_samples=1),
+        ),
+    ]
+    # Cumulative moments: Polars has none; pandas has expanding() (running power sums, so it
+    # agrees to rounding, not bit for bit).
+    for title, ours, method in (
+        ("cum_var() (ddof=1)", pss.cum_var(x), "var"),
+        ("cum_skew(bias=False)", pss.cum_skew(x, bias=False), "skew"),
+        ("cum_kurtosis(bias=False)", pss.cum_kurtosis(x, bias=False), "kurt"),
+    ):
+        for data, frames, columns in (("no nulls", filled, filled_pd), ("1% nulls", raw, raw_pd)):
+            cases.append(
+                _Case(
+                    f"{title}, {data}",
+                    n,
+                    [on(frames, "pss", ours)],
+                    [expanding(columns, method, 1e-9)],
+                )
+            )
+    # The expanding median: Polars through a window as long as each sensor's column.
+    polars_expanding = f"{polars} rolling_median(window_size={per_sensor:_}, min_samples=1)"
+    expanding_median = x.rolling_median(window_size=per_sensor, min_samples=1)
+    cases += [
+        _Case(
+            "cum_median(), 1% nulls",
+            n,
+            [on(raw, "pss", pss.cum_median(x))],
+            [
+                on(raw, polars_expanding, expanding_median),
+                # pandas takes (lo + hi) / 2, Polars and pss lo + (hi - lo) / 2: the last bit
+                expanding(raw_pd, "median", 1e-12),
+            ],
+        ),
+        _Case(
+            "cum_median(), no nulls: Polars' fast path, for contrast",
+            n,
+            [on(filled, "pss", pss.cum_median(x))],
+            [on(filled, polars_expanding, expanding_median)],
+        ),
+    ]
+    # A rolling median object fed one value at a time against River's RollingQuantile (Rust
+    # inside, Θ(window_size) per update): one sensor, gaps filled (River takes no nulls).
+    rw = 50_000
+    series = filled[0].to_series()
+    stream = series.to_list()
+
+    def pss_object() -> pss.RollingQuantile:
+        return pss.RollingQuantile(0.5, interpolation="linear", window_size=rw, min_samples=1)
+
+    def river_object() -> Any:
+        return river_stats.RollingQuantile(q=0.5, window_size=rw)
+
+    cases.append(
+        _Case(
+            f"an object's rolling median, window_size={rw:_}, after each of {names[0]}'s "
+            'readings (gaps filled)\n   pss: RollingQuantile(0.5, interpolation="linear", '
+            f"window_size={rw:_}, min_samples=1); River: RollingQuantile(q=0.5, "
+            f"window_size={rw:_})",
+            len(stream),
+            [
+                _Contender(
+                    "pss, Python loop: update(x); get()",
+                    partial(_update_get_loop, pss_object, stream),
+                    _list_values,
+                ),
+                _Contender(
+                    "pss, .running(series): one call",
+                    lambda: pss_object().running(series),
+                    _series_values,
+                ),
+            ],
+            [
+                _Contender(
+                    f"River {version('river')}, Python loop: update(x); get()",
+                    partial(_update_get_loop, river_object, stream),
+                    _list_values,
+                )
+            ],
+        )
+    )
+    return cases
+
+
+def timings(df: pl.DataFrame) -> None:
+    """(f) pss against Polars, pandas and River, timed in this run after checking the numbers."""
+    _heading("6. Timed in this run: pss against Polars, pandas and River")
+    try:
+        import pandas as pd  # the library itself needs neither
+        from river import stats as river_stats
+    except ImportError as err:
+        print(f"skipped: the timings compare with pandas and River ({err}); `make demo` has both")
+        return
+    per_sensor = df.height // len(SENSORS)
+    print(
+        f"Per sensor ({len(SENSORS)} x {per_sensor:,} readings) unless said otherwise, on the "
+        "demo's readings (1% null)\nor the same readings with the gaps filled by linear "
+        "interpolation (no nulls). Each case first runs\npss and every peer once, untimed, "
+        "and asserts that they give the same numbers (null in the same\nrows; max abs diff "
+        "shown: 0.0 is bit for bit); then all run in interleaved rounds, in the same\n"
+        "process on the same data, and the table shows medians over the rounds. Polars runs "
+        "with the\nsame options as pss."
+    )
+    cases = _timing_cases(df, pd, river_stats)
+    start = time.perf_counter()
+    results = [_run_case(case, k, len(cases)) for k, case in enumerate(cases, start=1)]
+    print(f"all checked and timed in {time.perf_counter() - start:.0f} s\n")
+    _print_timings(cases, results)
+    vs_polars = [
+        (k, "fast path" in case.title)
+        for k, case in enumerate(cases, start=1)
+        if any(peer.label.startswith("Polars") for peer in case.peers)
+    ]
+    fast = ", ".join(str(k) for k, is_fast in vs_polars if is_fast)
+    slow = ", ".join(str(k) for k, is_fast in vs_polars if not is_fast)
+    print(
+        "\nPolars uses its fast sort-merge filter only for trailing windows without nulls "
+        f"(cases {fast});\nwith any null or with center=True it falls back to an "
+        f"order-statistic tree (cases {slow}).\nREADME.md (Performance) has the full "
+        "benchmark, including where pss is not ahead."
+    )
+
+
+def main(n_steps: int = N_STEPS) -> None:
+    """Run the whole demo (under a minute on two cores) on ``n_steps`` readings per sensor."""
+    start = time.perf_counter()
+    print("making the data ...", flush=True)
+    df = make_readings(n_steps)
     made_s = time.perf_counter() - start
     with pl.Config(tbl_hide_dataframe_shape=True, float_precision=3, tbl_rows=12):
         describe(df)
         print(f"(made in {made_s:.1f} s with the standard library's random.Random({SEED}))")
         expected = expression_stats(df)
         stream_objects(df, expected)
-        compare_with_polars(df)
+        compare_ewm_with_polars(df)
         quantiles_and_moments(df)
+        timings(df)
     print(f"\ndone in {time.perf_counter() - start:.1f} s")
 
 
