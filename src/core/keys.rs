@@ -28,10 +28,13 @@ pub trait KeyInt: Copy + Ord + Default + Send + Sync + 'static {
     /// `self + offset`, for an `offset` returned by [`KeyInt::offset_from`] with `self` as
     /// the base (wraps, without panicking, for any other offset).
     fn plus(self, offset: u128) -> Self;
+    /// `|self|` in the type, wrapping as Polars' `abs` (`|i8::MIN|` is `i8::MIN`); the
+    /// identity for unsigned types.
+    fn wrapping_abs(self) -> Self;
 }
 
 macro_rules! key_int {
-    ($($t:ty),*) => {$(
+    ($abs:expr; $($t:ty),*) => {$(
         #[allow(clippy::unnecessary_cast)] // `u128 as u128`
         impl KeyInt for $t {
             #[inline(always)]
@@ -43,11 +46,16 @@ macro_rules! key_int {
             fn plus(self, offset: u128) -> Self {
                 (self as u128).wrapping_add(offset) as $t
             }
+            #[inline(always)]
+            fn wrapping_abs(self) -> Self {
+                $abs(self)
+            }
         }
     )*};
 }
 
-key_int!(i8, i16, i32, i64, i128, u8, u16, u32, u64, u128);
+key_int!(|v: Self| v.wrapping_abs(); i8, i16, i32, i64, i128);
+key_int!(|v: Self| v; u8, u16, u32, u64, u128);
 
 /// An exact, order-preserving map from the values of one column to f64 keys.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,10 +85,12 @@ impl<T: KeyInt> OrderKeys<T> {
 
     /// Keys for exactly these (non-null) values.
     pub fn from_values(values: &[T]) -> Self {
-        let range = values.iter().fold(None, |acc: Option<(T, T)>, &v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        });
+        let range = values
+            .iter()
+            .fold(None, |acc: Option<(T, T)>, &v| match acc {
+                None => Some((v, v)),
+                Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+            });
         Self::new(range, || values.to_vec())
     }
 
@@ -253,6 +263,15 @@ mod tests {
     }
 
     #[test]
+    fn wrapping_abs_as_polars() {
+        assert_eq!(KeyInt::wrapping_abs(-128i8), -128);
+        assert_eq!(KeyInt::wrapping_abs(-5i64), 5);
+        assert_eq!(KeyInt::wrapping_abs(i64::MIN), i64::MIN);
+        assert_eq!(KeyInt::wrapping_abs(200u8), 200);
+        assert_eq!(KeyInt::wrapping_abs(-(1i128 << 100)), 1 << 100);
+    }
+
+    #[test]
     fn empty_and_foreign_values_do_not_panic() {
         let empty = OrderKeys::<i64>::from_values(&[]);
         assert_eq!(empty, OrderKeys::Offset(0));
@@ -281,7 +300,13 @@ mod tests {
     fn affine_offset_truncates_toward_zero_exactly() {
         let t = 1_800_000_000_000_000_000i64; // ~2027 in ns: not exact in f64.
         let view = Affine::new(Some((t, t + 10)));
-        assert_eq!(view, Affine::Offset { min: t, max: t + 10 });
+        assert_eq!(
+            view,
+            Affine::Offset {
+                min: t,
+                max: t + 10
+            }
+        );
         assert_eq!(view.x(t + 3), 3.0);
         // The mean of t+1 and t+2 is t+1.5: truncated, t+1.
         assert_eq!(view.value((view.x(t + 1) + view.x(t + 2)) / 2.0), t + 1);
@@ -294,7 +319,13 @@ mod tests {
         assert_eq!(neg.value(0.0), -t);
         // A range across zero: -0.5 truncates to 0, 0.5 to 0, -1.5 to -1.
         let wide = Affine::new(Some((-10, 1 << 60)));
-        assert_eq!(wide, Affine::Offset { min: -10, max: 1 << 60 });
+        assert_eq!(
+            wide,
+            Affine::Offset {
+                min: -10,
+                max: 1 << 60
+            }
+        );
         let at = |v: f64| wide.value(v + 10.0);
         assert_eq!(at(-0.5), 0);
         assert_eq!(at(0.5), 0);

@@ -1,6 +1,7 @@
 //! Thin `#[polars_expr]` entry points: decode the typed kwargs, build the core statistic,
 //! sweep the column through it. No maths here.
 
+pub mod dtypes;
 mod moments;
 pub mod series;
 
@@ -16,36 +17,39 @@ use crate::core::quantile::{
     RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions, UNBOUNDED,
 };
 use crate::core::{Kernel, StatError};
+use dtypes::{output_field, run, Kind, Stat};
 use serde::Deserialize;
-use series::{dtype_err, non_null_values, output_dtype, polars_err, run_series_lagged};
+use series::{non_null_values, polars_err, run_f64};
 
-/// Output field of every statistic: the input's name, Float32 kept, other numbers Float64.
-fn float_output(input_fields: &[Field]) -> PolarsResult<Field> {
-    let field = &input_fields[0];
-    let dtype = output_dtype(field.dtype()).map_err(
-        |e| polars_err!(ComputeError: "pss: expected a numeric column, got dtype {}", e.0),
-    )?;
-    Ok(Field::new(field.name().clone(), dtype))
+/// Declares the plugin `$name`: its output dtype is `Kind::$kind`'s for its input (one
+/// output-type function per plugin, so that a dtype error names the function), and its
+/// body runs with the input Series as `$inputs` and the decoded kwargs as `$kwargs`.
+macro_rules! plugin {
+    ($name:ident, $kind:ident, |$inputs:ident, $kwargs:ident: $kt:ty| $body:block) => {
+        mod $name {
+            use super::*;
+
+            fn output(fields: &[Field]) -> PolarsResult<Field> {
+                output_field(stringify!($name), Kind::$kind, fields)
+            }
+
+            #[polars_expr(output_type_func = output)]
+            fn $name($inputs: &[Series], $kwargs: $kt) -> PolarsResult<Series> $body
+        }
+    };
 }
+use plugin;
 
-/// Build the statistic from its options and sweep the first input through it.
-fn sweep<S: Kernel>(
+/// Build the statistic from its options and sweep an f64 column through it, row `i` taking
+/// the output of row `i + lag` (see [`placement`]).
+fn sweep_f64<S: Kernel>(
     function: &str,
-    inputs: &[Series],
     build: Result<S, StatError>,
-) -> PolarsResult<Series> {
-    sweep_lagged(function, inputs, build, 0)
-}
-
-/// As [`sweep`], row `i` taking the output of row `i + lag` (see [`placement`]).
-fn sweep_lagged<S: Kernel>(
-    function: &str,
-    inputs: &[Series],
-    build: Result<S, StatError>,
+    x: &Float64Chunked,
     lag: usize,
-) -> PolarsResult<Series> {
+) -> PolarsResult<Float64Chunked> {
     let mut stat = build.map_err(|e| polars_err(function, e))?;
-    run_series_lagged(&mut stat, &inputs[0], lag).map_err(|e| dtype_err(function, e))
+    Ok(run_f64(&mut stat, x, lag))
 }
 
 /// The trailing window and lag that give a rolling statistic's windows on a column of `n`
@@ -65,54 +69,90 @@ fn placement(window_size: u64, center: bool, n: usize) -> (u64, usize) {
     (a + b + 1, b as usize)
 }
 
-#[polars_expr(output_type_func=float_output)]
-fn ewm_mean(inputs: &[Series], kwargs: EwmOptions) -> PolarsResult<Series> {
-    sweep("ewm_mean", inputs, EwMean::new(kwargs))
+/// An EW statistic over a numeric column (temporal columns are rejected, see [`dtypes`]).
+fn ewm<S: Kernel>(
+    function: &str,
+    s: &Series,
+    build: impl Fn() -> Result<S, StatError>,
+) -> PolarsResult<Series> {
+    let sweep = |x: &Float64Chunked| sweep_f64(function, build(), x, 0);
+    run(function, Kind::Numeric, s, Stat::Arith(&sweep))
 }
 
-#[polars_expr(output_type_func=float_output)]
-fn ewm_var(inputs: &[Series], kwargs: EwVarOptions) -> PolarsResult<Series> {
-    sweep("ewm_var", inputs, EwVar::new(kwargs))
-}
+plugin!(ewm_mean, Numeric, |inputs, kwargs: EwmOptions| {
+    ewm("ewm_mean", &inputs[0], || EwMean::new(kwargs))
+});
 
-#[polars_expr(output_type_func=float_output)]
-fn ewm_std(inputs: &[Series], kwargs: EwVarOptions) -> PolarsResult<Series> {
-    sweep("ewm_std", inputs, EwStd::new(kwargs))
-}
+plugin!(ewm_var, Numeric, |inputs, kwargs: EwVarOptions| {
+    ewm("ewm_var", &inputs[0], || EwVar::new(kwargs))
+});
 
-#[polars_expr(output_type_func=float_output)]
-fn rolling_ewm_mean(inputs: &[Series], kwargs: RollingEwmOptions) -> PolarsResult<Series> {
-    sweep("rolling_ewm_mean", inputs, RollingEwMean::new(kwargs))
-}
+plugin!(ewm_std, Numeric, |inputs, kwargs: EwVarOptions| {
+    ewm("ewm_std", &inputs[0], || EwStd::new(kwargs))
+});
+
+plugin!(
+    rolling_ewm_mean,
+    Numeric,
+    |inputs, kwargs: RollingEwmOptions| {
+        ewm("rolling_ewm_mean", &inputs[0], || {
+            RollingEwMean::new(kwargs)
+        })
+    }
+);
 
 /// Kwargs of `rolling_quantile`: the options of [`RollingQuantile`] plus `center`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RollingQuantileKwargs {
-    q: f64,
-    window_size: u64,
+    quantile: f64,
     interpolation: Interpolation,
+    window_size: u64,
     min_samples: u64,
     center: bool,
 }
 
-#[polars_expr(output_type_func=float_output)]
-fn rolling_quantile(inputs: &[Series], kwargs: RollingQuantileKwargs) -> PolarsResult<Series> {
-    let k = kwargs;
-    let (w, lag) = placement(k.window_size, k.center, inputs[0].len());
-    let opts = RollingQuantileOptions {
-        q: k.q,
-        window_size: w,
-        interpolation: k.interpolation,
-        min_samples: k.min_samples,
-    };
-    if w < RANK_INDEX_MIN_WINDOW {
-        let stat = RollingQuantileOf::with_index(opts, SmallSorted::default());
-        return sweep_lagged("rolling_quantile", inputs, stat, lag);
+/// A quantile selects one of its values for these interpolations (the output is then
+/// exactly an input value, for every dtype), and computes with two of them otherwise.
+fn quantile_stat(interpolation: Interpolation, sweep: dtypes::Sweep) -> Stat {
+    match interpolation {
+        Interpolation::Linear | Interpolation::Midpoint => Stat::Arith(sweep),
+        Interpolation::Nearest
+        | Interpolation::Lower
+        | Interpolation::Higher
+        | Interpolation::Equiprobable => Stat::Select(sweep),
     }
-    let stat = RollingQuantileOf::with_index(opts, column_index("rolling_quantile", inputs)?);
-    sweep_lagged("rolling_quantile", inputs, stat, lag)
 }
+
+plugin!(
+    rolling_quantile,
+    Location,
+    |inputs, kwargs: RollingQuantileKwargs| {
+        let k = kwargs;
+        let (w, lag) = placement(k.window_size, k.center, inputs[0].len());
+        let opts = RollingQuantileOptions {
+            q: k.quantile,
+            window_size: w,
+            interpolation: k.interpolation,
+            min_samples: k.min_samples,
+        };
+        let name = "rolling_quantile";
+        let sweep = |x: &Float64Chunked| {
+            if w < RANK_INDEX_MIN_WINDOW {
+                let stat = RollingQuantileOf::with_index(opts, SmallSorted::default());
+                return sweep_f64(name, stat, x, lag);
+            }
+            let stat = RollingQuantileOf::with_index(opts, column_index(x));
+            sweep_f64(name, stat, x, lag)
+        };
+        run(
+            name,
+            Kind::Location,
+            &inputs[0],
+            quantile_stat(k.interpolation, &sweep),
+        )
+    }
+);
 
 /// Kwargs of `rolling_iqr`: the options of [`RollingIqr`] plus `center`.
 #[derive(Deserialize)]
@@ -126,8 +166,7 @@ struct RollingIqrKwargs {
     center: bool,
 }
 
-#[polars_expr(output_type_func=float_output)]
-fn rolling_iqr(inputs: &[Series], kwargs: RollingIqrKwargs) -> PolarsResult<Series> {
+plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
     let k = kwargs;
     let (w, lag) = placement(k.window_size, k.center, inputs[0].len());
     let opts = RollingIqrOptions {
@@ -137,18 +176,25 @@ fn rolling_iqr(inputs: &[Series], kwargs: RollingIqrKwargs) -> PolarsResult<Seri
         interpolation: k.interpolation,
         min_samples: k.min_samples,
     };
-    if w < RANK_INDEX_MIN_WINDOW {
-        let stat = RollingIqrOf::with_index(opts, SmallSorted::default());
-        return sweep_lagged("rolling_iqr", inputs, stat, lag);
-    }
-    let stat = RollingIqrOf::with_index(opts, column_index("rolling_iqr", inputs)?);
-    sweep_lagged("rolling_iqr", inputs, stat, lag)
-}
+    let name = "rolling_iqr";
+    let sweep = |x: &Float64Chunked| {
+        if w < RANK_INDEX_MIN_WINDOW {
+            let stat = RollingIqrOf::with_index(opts, SmallSorted::default());
+            return sweep_f64(name, stat, x, lag);
+        }
+        sweep_f64(
+            name,
+            RollingIqrOf::with_index(opts, column_index(x)),
+            x,
+            lag,
+        )
+    };
+    run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
+});
 
-/// The whole-column rank index over the first input's non-null values.
-fn column_index(function: &str, inputs: &[Series]) -> PolarsResult<RankIndex> {
-    let values = non_null_values(&inputs[0]).map_err(|e| dtype_err(function, e))?;
-    Ok(RankIndex::new(&values))
+/// The whole-column rank index over the non-null values of `x`.
+fn column_index(x: &Float64Chunked) -> RankIndex {
+    RankIndex::new(&non_null_values(x))
 }
 
 /// Below this window a plain sorted array wins: the rank index pays ~14 ns per value to rank
@@ -157,41 +203,51 @@ fn column_index(function: &str, inputs: &[Series]) -> PolarsResult<RankIndex> {
 /// W=128 50 vs 64, W=200 68 vs 72, W=300 93 vs 62.
 const RANK_INDEX_MIN_WINDOW: u64 = 200;
 
-#[polars_expr(output_type_func=float_output)]
-fn cum_quantile(inputs: &[Series], kwargs: QuantileOptions) -> PolarsResult<Series> {
+plugin!(cum_quantile, Location, |inputs, kwargs: QuantileOptions| {
     let n = inputs[0].len() as u64;
-    if kwargs.method == Method::P2 || n < RANK_INDEX_MIN_WINDOW {
-        return sweep("cum_quantile", inputs, Quantile::new(kwargs));
-    }
-    // The exact cumulative quantile is the rolling one over an unbounded window (same numbers
-    // as `Quantile`, tested), with the faster whole-column index.
-    let opts = RollingQuantileOptions {
-        q: kwargs.q,
-        window_size: UNBOUNDED,
-        interpolation: kwargs.interpolation,
-        min_samples: kwargs.min_samples,
+    let name = "cum_quantile";
+    let sweep = |x: &Float64Chunked| {
+        if kwargs.method == Method::P2 || n < RANK_INDEX_MIN_WINDOW {
+            return sweep_f64(name, Quantile::new(kwargs), x, 0);
+        }
+        // The exact cumulative quantile is the rolling one over an unbounded window (same
+        // numbers as `Quantile`, tested), with the faster whole-column index.
+        let opts = RollingQuantileOptions {
+            q: kwargs.q,
+            window_size: UNBOUNDED,
+            interpolation: kwargs.interpolation,
+            min_samples: kwargs.min_samples,
+        };
+        sweep_f64(
+            name,
+            RollingQuantileOf::with_index(opts, column_index(x)),
+            x,
+            0,
+        )
     };
-    let index = column_index("cum_quantile", inputs)?;
-    sweep(
-        "cum_quantile",
-        inputs,
-        RollingQuantileOf::with_index(opts, index),
-    )
-}
+    // P² estimates are interpolations whatever the option says.
+    let stat = match kwargs.method {
+        Method::P2 => Stat::Arith(&sweep),
+        Method::Exact => quantile_stat(kwargs.interpolation, &sweep),
+    };
+    run(name, Kind::Location, &inputs[0], stat)
+});
 
-#[polars_expr(output_type_func=float_output)]
-fn cum_iqr(inputs: &[Series], kwargs: IqrOptions) -> PolarsResult<Series> {
+plugin!(cum_iqr, Numeric, |inputs, kwargs: IqrOptions| {
     let n = inputs[0].len() as u64;
-    if kwargs.method == Method::P2 || n < RANK_INDEX_MIN_WINDOW {
-        return sweep("cum_iqr", inputs, Iqr::new(kwargs));
-    }
-    let opts = RollingIqrOptions {
-        window_size: UNBOUNDED,
-        q_inf: kwargs.q_inf,
-        q_sup: kwargs.q_sup,
-        interpolation: kwargs.interpolation,
-        min_samples: kwargs.min_samples,
+    let name = "cum_iqr";
+    let sweep = |x: &Float64Chunked| {
+        if kwargs.method == Method::P2 || n < RANK_INDEX_MIN_WINDOW {
+            return sweep_f64(name, Iqr::new(kwargs), x, 0);
+        }
+        let opts = RollingIqrOptions {
+            window_size: UNBOUNDED,
+            q_inf: kwargs.q_inf,
+            q_sup: kwargs.q_sup,
+            interpolation: kwargs.interpolation,
+            min_samples: kwargs.min_samples,
+        };
+        sweep_f64(name, RollingIqrOf::with_index(opts, column_index(x)), x, 0)
     };
-    let index = column_index("cum_iqr", inputs)?;
-    sweep("cum_iqr", inputs, RollingIqrOf::with_index(opts, index))
-}
+    run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
+});
