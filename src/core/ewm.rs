@@ -452,7 +452,8 @@ pub struct RollingEwmOptions {
 /// error is damped by `1 - alpha` per row, so nothing drifts. Non-finite values are counted
 /// apart (their presence decides the output: NaN, or ±inf) and so they leave the window
 /// cleanly. A null row outputs null, as in `ewm_mean`; with `window_size` at least the
-/// length of the data this equals `ewm_mean(adjust=True, ignore_nulls=False)`.
+/// length of the data this equals `ewm_mean(adjust=True, ignore_nulls=False)`. With
+/// `window_size = 0` the window is always empty and every output null.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RollingEwMean {
     opts: RollingEwmOptions,
@@ -472,7 +473,6 @@ pub struct RollingEwMean {
 impl RollingEwMean {
     pub fn new(opts: RollingEwmOptions) -> Result<Self, StatError> {
         check_alpha(opts.alpha)?;
-        check_window(opts.window_size)?;
         Ok(RollingEwMean {
             opts,
             leave_weight: leave_weight(opts),
@@ -519,15 +519,13 @@ fn leave_weight(opts: RollingEwmOptions) -> f64 {
     (1.0 - opts.alpha).powf(opts.window_size as f64)
 }
 
-pub(crate) fn check_window(window_size: u64) -> Result<(), StatError> {
-    ensure(window_size >= 1, "window_size", || {
-        format!("must be >= 1 (found {window_size})")
-    })
-}
-
 impl Kernel for RollingEwMean {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        if self.opts.window_size == 0 {
+            // An empty window (as Polars' `window_size=0`): every output is null.
+            return None;
+        }
         // Age the window by one row.
         self.weight *= 1.0 - self.opts.alpha;
         if self.window.len() as u64 == self.opts.window_size {
@@ -572,7 +570,6 @@ impl Statistic for RollingEwMean {
 
     fn validate(&self) -> Result<(), StatError> {
         check_alpha(self.opts.alpha)?;
-        check_window(self.opts.window_size)?;
         check_weight(self.weight)?;
         if self.window.len() as u64 > self.opts.window_size {
             return Err(StatError::InvalidState(
@@ -851,6 +848,22 @@ mod tests {
         assert_eq!(out[4], Some(f64::INFINITY));
         assert!(close(out[5], Some((4.0 + 0.5 * 3.0) / 1.5), 1e-15));
         assert!(close(out[6], Some((5.0 + 0.5 * 4.0) / 1.5), 1e-15));
+    }
+
+    /// `window_size = 0`: the window is always empty and every output null.
+    #[test]
+    fn rolling_ewm_with_an_empty_window_outputs_nulls() {
+        let mut s = RollingEwMean::new(RollingEwmOptions {
+            alpha: 0.5,
+            window_size: 0,
+            min_samples: 0,
+        })
+        .unwrap();
+        let xs = [Some(1.0), None, Some(f64::INFINITY)];
+        assert_eq!(run_options(&mut s, &xs), [None; 3]);
+        assert_eq!(s.get(), None);
+        let back: RollingEwMean = snapshot::decode(&snapshot::encode(&s)).unwrap();
+        assert_eq!(back, s);
     }
 
     #[test]

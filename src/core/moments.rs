@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 
 use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, Revert, Sum};
-use super::error::ensure;
 use super::sweep::Running;
 use super::two_stack::TwoStack;
 use super::{Kernel, OptionValue, StatError, Statistic};
@@ -367,7 +366,8 @@ impl<F: Finish> Statistic for Cumulative<F> {
     }
 }
 
-/// A statistic of the non-null values among the last `window_size` rows.
+/// A statistic of the non-null values among the last `window_size` rows (none when
+/// `window_size = 0`: every output is null, as Polars).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Rolling<F: Finish> {
@@ -377,10 +377,9 @@ pub struct Rolling<F: Finish> {
 }
 
 impl<F: Finish> Rolling<F> {
+    /// Every finisher's options and every window size are valid; the `Result` keeps the
+    /// constructors of all statistics alike.
     pub fn new(stat: F, window_size: u64, min_samples: u64) -> Result<Self, StatError> {
-        ensure(window_size >= 1, "window_size", || {
-            format!("must be >= 1 (found {window_size})")
-        })?;
         Ok(Rolling {
             stat,
             min_samples,
@@ -466,7 +465,8 @@ pub type RollingAbsMax = Rolling<AbsMaxOf>;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::sweep::run_options;
+    use crate::core::snapshot;
+    use crate::core::sweep::{run_options, Running};
 
     #[test]
     fn early_values_follow_polars() {
@@ -504,7 +504,22 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(bits(cum), bits(roll));
-        assert!(RollingVar::new(VarOf { ddof: 1 }, 0, 1).is_err());
+    }
+
+    /// `window_size = 0` (Polars accepts it): every row outputs null, on every path.
+    #[test]
+    fn empty_window_outputs_nulls() {
+        let xs = [Some(1.0), None, Some(3.0), Some(f64::NAN)];
+        let mut r = RollingVar::new(VarOf { ddof: 0 }, 0, 0).unwrap();
+        assert_eq!(run_options(&mut r, &xs), [None; 4]);
+        assert_eq!(r.get(), None);
+        let mut dense = RollingMax::new(MaxOf {}, 0, 0).unwrap();
+        let mut out = Running::default();
+        dense.run_dense(&[1.0, 2.0, 3.0], &mut out);
+        assert_eq!(out.to_options(), [None; 3]);
+        assert_eq!(dense.get(), None);
+        let back: RollingMax = snapshot::decode(&snapshot::encode(&dense)).unwrap();
+        assert_eq!(back.get(), None);
     }
 
     #[test]

@@ -10,14 +10,15 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::error::ensure;
-use super::ewm::check_window;
 use super::order::{OrderIndex, SortedMultiset};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
-/// How a quantile between two order statistics is chosen, as in Polars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How a quantile between two order statistics is chosen, as in Polars. The default,
+/// `Nearest`, is Polars' default for `rolling_quantile` and `quantile`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Interpolation {
+    #[default]
     Nearest,
     Higher,
     Lower,
@@ -252,6 +253,10 @@ impl<I: OrderIndex> Window<I> {
             }
             return;
         }
+        if self.size == 0 {
+            // An empty window (Polars' `window_size=0`): no row ever enters.
+            return;
+        }
         let old = if self.rows.len() as u64 == self.size {
             self.rows.pop_front().flatten()
         } else {
@@ -272,7 +277,6 @@ impl<I: OrderIndex> Window<I> {
 impl Window<SortedMultiset> {
     /// Rebuild the index from the rows after decoding; check the rows fit the window.
     fn restore(&mut self) -> Result<(), StatError> {
-        check_window(self.size)?;
         if self.rows.len() as u64 > self.size {
             return Err(StatError::InvalidState(
                 "window holds more rows than window_size".into(),
@@ -285,10 +289,12 @@ impl Window<SortedMultiset> {
     }
 }
 
-/// Options of [`RollingQuantile`].
+/// Options of [`RollingQuantile`]. Serde names are the Python keywords (`quantile`); the
+/// field order is the snapshot layout.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollingQuantileOptions {
+    #[serde(rename = "quantile")]
     pub q: f64,
     pub window_size: u64,
     pub interpolation: Interpolation,
@@ -319,8 +325,7 @@ impl RollingQuantile {
 
 impl<I: OrderIndex> RollingQuantileOf<I> {
     pub fn with_index(opts: RollingQuantileOptions, index: I) -> Result<Self, StatError> {
-        check_quantile("q", opts.q)?;
-        check_window(opts.window_size)?;
+        check_quantile("quantile", opts.q)?;
         Ok(RollingQuantileOf {
             opts,
             window: Window::new(opts.window_size, index),
@@ -381,12 +386,12 @@ impl Statistic for RollingQuantile {
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         vec![
-            ("q", OptionValue::Float(self.opts.q)),
-            ("window_size", OptionValue::Int(self.opts.window_size)),
+            ("quantile", OptionValue::Float(self.opts.q)),
             (
                 "interpolation",
                 OptionValue::Str(self.opts.interpolation.name()),
             ),
+            ("window_size", OptionValue::Int(self.opts.window_size)),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
         ]
     }
@@ -434,7 +439,6 @@ impl RollingIqr {
 impl<I: OrderIndex> RollingIqrOf<I> {
     pub fn with_index(opts: RollingIqrOptions, index: I) -> Result<Self, StatError> {
         check_iqr(opts.q_inf, opts.q_sup)?;
-        check_window(opts.window_size)?;
         Ok(RollingIqrOf {
             opts,
             window: Window::new(opts.window_size, index),
@@ -639,11 +643,15 @@ impl P2 {
     }
 }
 
-/// Options of [`Quantile`] (the cumulative quantile).
+/// Options of [`Quantile`] (the cumulative quantile), also the kwargs of `cum_quantile`.
+/// Serde names are the Python keywords (`quantile`); the field order is the snapshot layout.
+/// `interpolation` may be absent (the P² estimator has none): it then reads as the default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuantileOptions {
+    #[serde(rename = "quantile")]
     pub q: f64,
+    #[serde(default)]
     pub interpolation: Interpolation,
     pub method: Method,
     pub min_samples: u64,
@@ -684,7 +692,7 @@ pub struct Quantile {
 
 impl Quantile {
     pub fn new(opts: QuantileOptions) -> Result<Self, StatError> {
-        check_quantile("q", opts.q)?;
+        check_quantile("quantile", opts.q)?;
         let estimator = match opts.method {
             Method::Exact => Estimator::Exact(SortedMultiset::new()),
             Method::P2 => Estimator::P2(P2::new(opts.q)),
@@ -700,6 +708,12 @@ impl Quantile {
     pub fn revert(&mut self, x: f64) -> Result<(), StatError> {
         revert_exact(&mut self.estimator, x, &mut self.count, Self::NAME)
     }
+}
+
+/// The `interpolation` option as the user sees it: the exact method has one, P² has none
+/// (its estimate is not an interpolation of order statistics).
+fn interpolation_option(method: Method, how: Interpolation) -> Option<(&'static str, OptionValue)> {
+    (method == Method::Exact).then_some(("interpolation", OptionValue::Str(how.name())))
 }
 
 fn revert_exact(est: &mut Estimator, x: f64, count: &mut u64, name: &str) -> Result<(), StatError> {
@@ -776,24 +790,25 @@ impl Statistic for Quantile {
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        vec![
-            ("q", OptionValue::Float(self.opts.q)),
-            (
-                "interpolation",
-                OptionValue::Str(self.opts.interpolation.name()),
-            ),
-            ("method", OptionValue::Str(self.opts.method.name())),
-            ("min_samples", OptionValue::Int(self.opts.min_samples)),
-        ]
+        let mut opts = vec![("quantile", OptionValue::Float(self.opts.q))];
+        opts.extend(interpolation_option(
+            self.opts.method,
+            self.opts.interpolation,
+        ));
+        opts.push(("method", OptionValue::Str(self.opts.method.name())));
+        opts.push(("min_samples", OptionValue::Int(self.opts.min_samples)));
+        opts
     }
 }
 
-/// Options of [`Iqr`] (the cumulative inter-quantile range).
+/// Options of [`Iqr`] (the cumulative inter-quantile range), also the kwargs of `cum_iqr`.
+/// `interpolation` may be absent (the P² estimators have none): it then reads as the default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IqrOptions {
     pub q_inf: f64,
     pub q_sup: f64,
+    #[serde(default)]
     pub interpolation: Interpolation,
     pub method: Method,
     pub min_samples: u64,
@@ -879,22 +894,24 @@ impl Statistic for Iqr {
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        vec![
+        let mut opts = vec![
             ("q_inf", OptionValue::Float(self.opts.q_inf)),
             ("q_sup", OptionValue::Float(self.opts.q_sup)),
-            (
-                "interpolation",
-                OptionValue::Str(self.opts.interpolation.name()),
-            ),
-            ("method", OptionValue::Str(self.opts.method.name())),
-            ("min_samples", OptionValue::Int(self.opts.min_samples)),
-        ]
+        ];
+        opts.extend(interpolation_option(
+            self.opts.method,
+            self.opts.interpolation,
+        ));
+        opts.push(("method", OptionValue::Str(self.opts.method.name())));
+        opts.push(("min_samples", OptionValue::Int(self.opts.min_samples)));
+        opts
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::order::SmallSorted;
     use crate::core::snapshot;
     use crate::core::sweep::run_options;
 
@@ -1034,8 +1051,31 @@ mod tests {
         };
         assert!(matches!(
             RollingQuantile::new(bad),
-            Err(StatError::InvalidOption { name: "q", .. })
+            Err(StatError::InvalidOption {
+                name: "quantile",
+                ..
+            })
         ));
+    }
+
+    /// `window_size = 0` (Polars accepts it): every row outputs null, with either index.
+    #[test]
+    fn empty_window_outputs_nulls() {
+        let xs = [Some(1.0), None, Some(3.0), Some(f64::NAN)];
+        let mut r = rolling(0.5, 0, Interpolation::Nearest, 0);
+        assert_eq!(run_options(&mut r, &xs), [None; 4]);
+        assert_eq!(r.get(), None);
+        let back: RollingQuantile = snapshot::decode(&snapshot::encode(&r)).unwrap();
+        assert_eq!(back.get(), None);
+        let opts = RollingIqrOptions {
+            window_size: 0,
+            q_inf: 0.25,
+            q_sup: 0.75,
+            interpolation: Interpolation::Linear,
+            min_samples: 0,
+        };
+        let mut iqr = RollingIqrOf::with_index(opts, SmallSorted::default()).unwrap();
+        assert_eq!(run_options(&mut iqr, &xs), [None; 4]);
     }
 
     #[test]

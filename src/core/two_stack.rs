@@ -66,7 +66,8 @@ fn reciprocal<A: Aggregate>(inv: &[f64], n: u64) -> f64 {
 }
 
 impl<A: Aggregate> TwoStack<A> {
-    /// A window of `size >= 1` rows. Memory grows with the rows seen, up to `size`.
+    /// A window of `size` rows (`0`: always empty). Memory grows with the rows seen, up to
+    /// `size`.
     pub fn new(size: u64) -> Self {
         TwoStack {
             size,
@@ -108,6 +109,9 @@ impl<A: Aggregate> TwoStack<A> {
             None => (0.0, false),
         };
         if self.pos == self.block() {
+            if self.size == 0 {
+                return; // An empty window: no row ever enters (checked here, off the hot path).
+            }
             self.flip();
         }
         if self.full {
@@ -145,6 +149,10 @@ impl<A: Aggregate> TwoStack<A> {
         let mut rest = values;
         while !rest.is_empty() {
             if self.pos == self.block() {
+                if self.size == 0 {
+                    out.extend(rest.iter().map(|_| output(&A::EMPTY, 0)));
+                    return;
+                }
                 self.flip();
             }
             let take = (self.block() - self.pos).min(rest.len());
@@ -247,8 +255,8 @@ impl<A: Aggregate> TwoStack<A> {
     /// exactly as the pushes built them; check that the rows fit the window.
     pub fn restore(&mut self) -> Result<(), StatError> {
         let bad = |why: &str| Err(StatError::InvalidState(why.into()));
-        if self.size == 0 {
-            return bad("window_size must be >= 1");
+        if self.size == 0 && self.full {
+            return bad("an empty window has no previous block");
         }
         if self.values.len() != self.valid.len() {
             return bad("values and validity differ in length");
