@@ -1,9 +1,38 @@
 """Type stubs of the compiled extension (classes written in Rust with PyO3)."""
 
 from collections.abc import Sequence
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, final
 
 import polars as pl
+
+__all__ = [
+    "IQR",
+    "AbsMax",
+    "EWMean",
+    "EWStd",
+    "EWVar",
+    "Kurtosis",
+    "Max",
+    "Mean",
+    "Min",
+    "PeakToPeak",
+    "Quantile",
+    "RollingAbsMax",
+    "RollingEWMean",
+    "RollingIQR",
+    "RollingKurtosis",
+    "RollingMax",
+    "RollingMean",
+    "RollingMin",
+    "RollingPeakToPeak",
+    "RollingQuantile",
+    "RollingSkew",
+    "RollingStd",
+    "RollingVar",
+    "Skew",
+    "Std",
+    "Var",
+]
 
 _Interpolation = Literal["nearest", "higher", "lower", "midpoint", "linear", "equiprobable"]
 _Method = Literal["exact", "p2"]
@@ -23,9 +52,10 @@ class _Statistic:
     def __copy__(self) -> Self: ...
     def __deepcopy__(self, memo: Any) -> Self: ...
 
+@final
 class EWMean(_Statistic):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         com: float | None = None,
         span: float | None = None,
@@ -34,165 +64,190 @@ class EWMean(_Statistic):
         adjust: bool = True,
         min_samples: int = 1,
         ignore_nulls: bool = False,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class EWVar(_Statistic):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         com: float | None = None,
         span: float | None = None,
         half_life: float | None = None,
         alpha: float | None = None,
         adjust: bool = True,
+        bias: bool = False,
         min_samples: int = 1,
         ignore_nulls: bool = False,
-        bias: bool = False,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class EWStd(_Statistic):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         com: float | None = None,
         span: float | None = None,
         half_life: float | None = None,
         alpha: float | None = None,
         adjust: bool = True,
+        bias: bool = False,
         min_samples: int = 1,
         ignore_nulls: bool = False,
-        bias: bool = False,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class RollingEWMean(_Statistic):
-    def __init__(
-        self,
-        *,
+    def __new__(
+        cls,
         window_size: int,
+        *,
         com: float | None = None,
         span: float | None = None,
         half_life: float | None = None,
         alpha: float | None = None,
         min_samples: int = 1,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class Quantile(_Statistic):
-    def __init__(
-        self,
-        q: float,
+    def __new__(
+        cls,
+        quantile: float,
+        interpolation: _Interpolation | None = None,
         *,
-        interpolation: _Interpolation = "linear",
         method: _Method = "exact",
         min_samples: int = 1,
-    ) -> None: ...
+    ) -> Self: ...
     def revert(self, x: float, /) -> Self: ...
 
+@final
 class RollingQuantile(_Statistic):
-    def __init__(
-        self,
-        q: float,
+    def __new__(
+        cls,
+        quantile: float,
+        interpolation: _Interpolation = "nearest",
+        window_size: int = 2,
         *,
-        window_size: int,
-        interpolation: _Interpolation = "linear",
         min_samples: int | None = None,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class IQR(_Statistic):
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         q_inf: float = 0.25,
         q_sup: float = 0.75,
-        interpolation: _Interpolation = "linear",
+        interpolation: _Interpolation | None = None,
         method: _Method = "exact",
         min_samples: int = 1,
-    ) -> None: ...
+    ) -> Self: ...
     def revert(self, x: float, /) -> Self: ...
 
+@final
 class RollingIQR(_Statistic):
-    def __init__(
-        self,
-        *,
+    def __new__(
+        cls,
         window_size: int,
+        *,
         q_inf: float = 0.25,
         q_sup: float = 0.75,
-        interpolation: _Interpolation = "linear",
+        interpolation: _Interpolation = "nearest",
         min_samples: int | None = None,
-    ) -> None: ...
+    ) -> Self: ...
 
 class _Mergeable(_Statistic):
     """A cumulative statistic whose state merges with another's of the same options."""
 
     def merge(self, other: Self, /) -> Self: ...
-    def __add__(self, other: Self) -> Self: ...
-    def __iadd__(self, other: Self) -> Self: ...
+    def __add__(self, other: Self, /) -> Self: ...
+    def __iadd__(self, other: Self, /) -> Self: ...
 
 class _Revertible(_Mergeable):
     def revert(self, x: float, /) -> Self: ...
 
+@final
 class Mean(_Revertible):
-    def __init__(self, *, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, min_samples: int = 1) -> Self: ...
 
+@final
 class Var(_Revertible):
-    def __init__(self, *, ddof: int = 1, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, ddof: int = 1, min_samples: int = 1) -> Self: ...
 
+@final
 class Std(_Revertible):
-    def __init__(self, *, ddof: int = 1, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, ddof: int = 1, min_samples: int = 1) -> Self: ...
 
+@final
 class Skew(_Revertible):
-    def __init__(self, *, bias: bool = True, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, bias: bool = True, min_samples: int = 1) -> Self: ...
 
+@final
 class Kurtosis(_Revertible):
-    def __init__(self, *, fisher: bool = True, bias: bool = True, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, fisher: bool = True, bias: bool = True, min_samples: int = 1) -> Self: ...
 
+@final
 class Min(_Mergeable):
-    def __init__(self, *, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, min_samples: int = 1) -> Self: ...
 
+@final
 class Max(_Mergeable):
-    def __init__(self, *, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, min_samples: int = 1) -> Self: ...
 
+@final
 class PeakToPeak(_Mergeable):
-    def __init__(self, *, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, min_samples: int = 1) -> Self: ...
 
+@final
 class AbsMax(_Mergeable):
-    def __init__(self, *, min_samples: int = 1) -> None: ...
+    def __new__(cls, *, min_samples: int = 1) -> Self: ...
 
+@final
 class RollingMean(_Statistic):
-    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
 
+@final
 class RollingVar(_Statistic):
-    def __init__(
-        self, *, window_size: int, ddof: int = 1, min_samples: int | None = None
-    ) -> None: ...
+    def __new__(
+        cls, window_size: int, *, min_samples: int | None = None, ddof: int = 1
+    ) -> Self: ...
 
+@final
 class RollingStd(_Statistic):
-    def __init__(
-        self, *, window_size: int, ddof: int = 1, min_samples: int | None = None
-    ) -> None: ...
+    def __new__(
+        cls, window_size: int, *, min_samples: int | None = None, ddof: int = 1
+    ) -> Self: ...
 
+@final
 class RollingSkew(_Statistic):
-    def __init__(
-        self, *, window_size: int, bias: bool = True, min_samples: int | None = None
-    ) -> None: ...
+    def __new__(
+        cls, window_size: int, *, bias: bool = True, min_samples: int | None = None
+    ) -> Self: ...
 
+@final
 class RollingKurtosis(_Statistic):
-    def __init__(
-        self,
-        *,
+    def __new__(
+        cls,
         window_size: int,
+        *,
         fisher: bool = True,
         bias: bool = True,
         min_samples: int | None = None,
-    ) -> None: ...
+    ) -> Self: ...
 
+@final
 class RollingMin(_Statistic):
-    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
 
+@final
 class RollingMax(_Statistic):
-    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
 
+@final
 class RollingPeakToPeak(_Statistic):
-    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
 
+@final
 class RollingAbsMax(_Statistic):
-    def __init__(self, *, window_size: int, min_samples: int | None = None) -> None: ...
+    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...

@@ -1,4 +1,7 @@
 //! Thin `#[pyclass]` wrappers of the core statistics, and the extension module.
+//!
+//! The `///` comments on the classes are their Python docstrings (numpydoc, with doctested
+//! examples run by tests/test_docs.py), not rustdoc markdown.
 
 mod moments;
 pub(crate) mod plumbing;
@@ -12,33 +15,67 @@ use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile as CoreQuantile, QuantileOptions, RollingIqr,
     RollingIqrOptions, RollingQuantile as CoreRollingQuantile, RollingQuantileOptions,
 };
-use plumbing::{min_samples, min_samples_or, stat_class, value_error, window_size};
+use plumbing::{
+    count, count_or, doc_block, flag_or, opt_count, opt_real, opt_text, real, real_or,
+    rolling_min_samples, stat_class, text_or, value_error, Arg,
+};
+use pyo3::exceptions::PyValueError;
 
 #[global_allocator]
 static ALLOC: pyo3_polars::PolarsAllocator = pyo3_polars::PolarsAllocator::new();
 
-fn alpha(
-    com: Option<f64>,
-    span: Option<f64>,
-    half_life: Option<f64>,
-    alpha: Option<f64>,
-) -> PyResult<f64> {
-    resolve_alpha(com, span, half_life, alpha).map_err(value_error)
+/// The decay, given exactly one way (`com`, `span`, `half_life` or `alpha`).
+fn alpha(com: &Arg<'_>, span: &Arg<'_>, half_life: &Arg<'_>, alpha: &Arg<'_>) -> PyResult<f64> {
+    resolve_alpha(
+        opt_real("com", com)?,
+        opt_real("span", span)?,
+        opt_real("half_life", half_life)?,
+        opt_real("alpha", alpha)?,
+    )
+    .map_err(value_error)
 }
 
 stat_class! {
-    /// Exponentially weighted mean (Polars' `ewm_mean` semantics).
+    /// Exponentially weighted mean of every value so far, one value at a time.
+    ///
+    /// The numbers of Polars' ``ewm_mean`` with the same options, bit for bit with
+    /// ``pss.ewm_mean``. Nulls: ``update(None)`` leaves ``get()`` unchanged (the row's own
+    /// output, as ``running`` shows, is null); with ``ignore_nulls=False`` the null row still
+    /// ages the earlier values, which changes the next value. NaN is a value and propagates.
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(decay)]
+    #[doc = doc_block!(adjust)]
+    #[doc = doc_block!(min_samples)]
+    #[doc = doc_block!(ignore_nulls)]
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> ew = pss.EWMean(alpha=0.5)
+    /// >>> ew.update(1.0).update(3.0).get()
+    /// 2.333333333333333
+    /// >>> ew.update(None).get()  # a null row: the value stays
+    /// 2.333333333333333
+    /// >>> ew.update(5.0).get()  # the null row aged 1.0 and 3.0
+    /// 4.2727272727272725
+    /// >>> pss.EWMean(alpha=0.5).running([1.0, 3.0, None, 5.0]).to_list()
+    /// [1.0, 2.333333333333333, None, 4.2727272727272725]
     EWMean(EwMean),
-    #[pyo3(signature = (*, com=None, span=None, half_life=None, alpha=None, adjust=true, min_samples=1, ignore_nulls=false))]
+    #[pyo3(
+        signature = (*, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, adjust=Arg::Omitted, min_samples=Arg::Omitted, ignore_nulls=Arg::Omitted),
+        text_signature = "(*, com=None, span=None, half_life=None, alpha=None, adjust=True, min_samples=1, ignore_nulls=False)",
+    )]
     fn new(
-        com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        adjust: bool, min_samples: i128, ignore_nulls: bool,
+        com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>, alpha: Arg<'_>, adjust: Arg<'_>,
+        min_samples: Arg<'_>, ignore_nulls: Arg<'_>,
     ) -> PyResult<Self> {
         let opts = EwmOptions {
-            alpha: self::alpha(com, span, half_life, alpha)?,
-            adjust,
-            min_samples: self::min_samples(min_samples)?,
-            ignore_nulls,
+            alpha: self::alpha(&com, &span, &half_life, &alpha)?,
+            adjust: flag_or("adjust", &adjust, true)?,
+            min_samples: count_or("min_samples", &min_samples, 1)?,
+            ignore_nulls: flag_or("ignore_nulls", &ignore_nulls, false)?,
         };
         Ok(EWMean { inner: EwMean::new(opts).map_err(value_error)? })
     }
@@ -46,85 +83,221 @@ stat_class! {
 
 #[allow(clippy::too_many_arguments)]
 fn var_options(
-    com: Option<f64>,
-    span: Option<f64>,
-    half_life: Option<f64>,
-    alpha: Option<f64>,
-    adjust: bool,
-    min_samples: i128,
-    ignore_nulls: bool,
-    bias: bool,
+    com: &Arg<'_>,
+    span: &Arg<'_>,
+    half_life: &Arg<'_>,
+    alpha: &Arg<'_>,
+    adjust: &Arg<'_>,
+    bias: &Arg<'_>,
+    min_samples: &Arg<'_>,
+    ignore_nulls: &Arg<'_>,
 ) -> PyResult<EwVarOptions> {
     Ok(EwVarOptions {
         alpha: self::alpha(com, span, half_life, alpha)?,
-        adjust,
-        min_samples: self::min_samples(min_samples)?,
-        ignore_nulls,
-        bias,
+        adjust: flag_or("adjust", adjust, true)?,
+        min_samples: count_or("min_samples", min_samples, 1)?,
+        ignore_nulls: flag_or("ignore_nulls", ignore_nulls, false)?,
+        bias: flag_or("bias", bias, false)?,
     })
 }
 
 stat_class! {
-    /// Exponentially weighted variance (Polars' `ewm_var` semantics).
+    /// Exponentially weighted variance of every value so far, one value at a time.
+    ///
+    /// The numbers of Polars' ``ewm_var`` with the same options (bit for bit with
+    /// ``pss.ewm_var``), computed without the cancellation of ``E[x²] - E[x]²``. Nulls:
+    /// ``update(None)`` leaves ``get()`` unchanged (the row's own output is null); with
+    /// ``ignore_nulls=False`` the null row still ages the earlier values.
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(decay)]
+    #[doc = doc_block!(adjust)]
+    /// bias
+    ///     ``False`` (the default, as Polars) corrects the bias of the weighted variance;
+    ///     ``True`` gives the biased one.
+    #[doc = doc_block!(min_samples)]
+    #[doc = doc_block!(ignore_nulls)]
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> v = pss.EWVar(alpha=0.5).update_many([1.0, 3.0])
+    /// >>> v.get()
+    /// 2.0
+    /// >>> v.update(None).get()  # a null row: the value stays
+    /// 2.0
+    /// >>> pss.EWVar(alpha=0.5).running([1.0, 3.0, None]).to_list()
+    /// [None, 2.0, None]
     EWVar(EwVar),
-    #[pyo3(signature = (*, com=None, span=None, half_life=None, alpha=None, adjust=true, min_samples=1, ignore_nulls=false, bias=false))]
+    #[pyo3(
+        signature = (*, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, adjust=Arg::Omitted, bias=Arg::Omitted, min_samples=Arg::Omitted, ignore_nulls=Arg::Omitted),
+        text_signature = "(*, com=None, span=None, half_life=None, alpha=None, adjust=True, bias=False, min_samples=1, ignore_nulls=False)",
+    )]
     fn new(
-        com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        adjust: bool, min_samples: i128, ignore_nulls: bool, bias: bool,
+        com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>, alpha: Arg<'_>, adjust: Arg<'_>,
+        bias: Arg<'_>, min_samples: Arg<'_>, ignore_nulls: Arg<'_>,
     ) -> PyResult<Self> {
-        let opts = var_options(com, span, half_life, alpha, adjust, min_samples, ignore_nulls, bias)?;
+        let opts = var_options(&com, &span, &half_life, &alpha, &adjust, &bias, &min_samples, &ignore_nulls)?;
         Ok(EWVar { inner: EwVar::new(opts).map_err(value_error)? })
     }
 }
 
 stat_class! {
-    /// Exponentially weighted standard deviation (Polars' `ewm_std` semantics).
+    /// Exponentially weighted standard deviation of every value so far, one value at a time.
+    ///
+    /// The square root of ``EWVar`` with the same options: Polars' ``ewm_std``, bit for
+    /// bit with ``pss.ewm_std``. Nulls: ``update(None)`` leaves ``get()`` unchanged (the
+    /// row's own output is null); with ``ignore_nulls=False`` the null row still ages the
+    /// earlier values.
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(decay)]
+    #[doc = doc_block!(adjust)]
+    /// bias
+    ///     ``False`` (the default, as Polars) corrects the bias of the weighted variance;
+    ///     ``True`` gives the biased one.
+    #[doc = doc_block!(min_samples)]
+    #[doc = doc_block!(ignore_nulls)]
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> s = pss.EWStd(alpha=0.5).update_many([1.0, 3.0])
+    /// >>> s.get()
+    /// 1.4142135623730951
+    /// >>> s.update(None).get()  # a null row: the value stays
+    /// 1.4142135623730951
     EWStd(EwStd),
-    #[pyo3(signature = (*, com=None, span=None, half_life=None, alpha=None, adjust=true, min_samples=1, ignore_nulls=false, bias=false))]
+    #[pyo3(
+        signature = (*, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, adjust=Arg::Omitted, bias=Arg::Omitted, min_samples=Arg::Omitted, ignore_nulls=Arg::Omitted),
+        text_signature = "(*, com=None, span=None, half_life=None, alpha=None, adjust=True, bias=False, min_samples=1, ignore_nulls=False)",
+    )]
     fn new(
-        com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        adjust: bool, min_samples: i128, ignore_nulls: bool, bias: bool,
+        com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>, alpha: Arg<'_>, adjust: Arg<'_>,
+        bias: Arg<'_>, min_samples: Arg<'_>, ignore_nulls: Arg<'_>,
     ) -> PyResult<Self> {
-        let opts = var_options(com, span, half_life, alpha, adjust, min_samples, ignore_nulls, bias)?;
+        let opts = var_options(&com, &span, &half_life, &alpha, &adjust, &bias, &min_samples, &ignore_nulls)?;
         Ok(EWStd { inner: EwStd::new(opts).map_err(value_error)? })
     }
 }
 
 stat_class! {
-    /// Exponentially weighted mean of the last `window_size` rows.
+    /// Exponentially weighted mean of the last ``window_size`` rows, one row at a time.
+    ///
+    /// The value ``k`` rows back weighs ``(1 - alpha) ** k``, normalised over the non-null
+    /// values in the window; with ``window_size`` at least the length of the data it equals
+    /// ``EWMean(adjust=True, ignore_nulls=False)``. O(1) per row, without drift. Nulls: a
+    /// null row outputs null (as ``ewm_mean``), but ``get()`` after ``update(None)`` changes:
+    /// the window moved, so the oldest row left and the others aged by one row; it is
+    /// ``None`` once the window holds fewer than ``min_samples`` non-null values.
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(window_size)]
+    #[doc = doc_block!(decay)]
+    /// min_samples
+    ///     Non-null values the window needs for a result (``0`` acts as ``1``). More than
+    ///     ``window_size`` raises ``ValueError``, except the default ``1`` with
+    ///     ``window_size=0``.
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> r = pss.RollingEWMean(2, alpha=0.5).update_many([1.0, 3.0, 5.0])
+    /// >>> r.get()  # (5 + 0.5 * 3) / 1.5: the 1.0 has left the window
+    /// 4.333333333333333
+    /// >>> r.update(None).get()  # the window moved: only the 5.0 is left in it
+    /// 5.0
+    /// >>> r.update(None).get()  # no value left in the window
+    /// >>> pss.RollingEWMean(2, alpha=0.5).running([1.0, 3.0, None]).to_list()
+    /// [1.0, 2.333333333333333, None]
     RollingEWMean(RollingEwMean),
-    #[pyo3(signature = (*, window_size, com=None, span=None, half_life=None, alpha=None, min_samples=1))]
+    #[pyo3(
+        signature = (window_size, *, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, min_samples=Arg::Omitted),
+        text_signature = "(window_size, *, com=None, span=None, half_life=None, alpha=None, min_samples=1)",
+    )]
     fn new(
-        window_size: i128, com: Option<f64>, span: Option<f64>, half_life: Option<f64>, alpha: Option<f64>,
-        min_samples: i128,
+        window_size: &Bound<'_, PyAny>, com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>,
+        alpha: Arg<'_>, min_samples: Arg<'_>,
     ) -> PyResult<Self> {
+        let window_size = count("window_size", window_size)?;
+        let min_samples = count_or("min_samples", &min_samples, 1)?;
         let opts = RollingEwmOptions {
-            alpha: self::alpha(com, span, half_life, alpha)?,
-            window_size: self::window_size(window_size)?,
-            min_samples: self::min_samples(min_samples)?,
+            alpha: self::alpha(&com, &span, &half_life, &alpha)?,
+            window_size,
+            // The default 1 stands even with an empty window (min_samples 0 and 1 are alike).
+            min_samples: rolling_min_samples(Some(min_samples), window_size, 1)?,
         };
         Ok(RollingEWMean { inner: RollingEwMean::new(opts).map_err(value_error)? })
     }
 }
 
-fn interpolation(s: &str) -> PyResult<Interpolation> {
-    Interpolation::parse(s).map_err(value_error)
+/// `interpolation` of a rolling quantile: a str, default `'nearest'` (Polars' default).
+fn interpolation(arg: &Arg<'_>) -> PyResult<Interpolation> {
+    Interpolation::parse(&text_or("interpolation", arg, "nearest")?).map_err(value_error)
 }
 
-fn method(s: &str) -> PyResult<Method> {
-    Method::parse(s).map_err(value_error)
+/// `method` and `interpolation` of a cumulative quantile: `interpolation=None` means
+/// `'nearest'` for the exact method; P² has no interpolation, so giving one is an error.
+fn method_and_interpolation(
+    method: &Arg<'_>,
+    interp: &Arg<'_>,
+) -> PyResult<(Method, Interpolation)> {
+    let method = Method::parse(&text_or("method", method, "exact")?).map_err(value_error)?;
+    let given = opt_text("interpolation", interp)?;
+    match (method, given) {
+        (Method::P2, Some(how)) => Err(PyValueError::new_err(format!(
+            "`interpolation` cannot be used with method='p2' (found '{how}'): the P² estimator \
+             does not interpolate between order statistics; leave it None"
+        ))),
+        (_, Some(how)) => Ok((method, Interpolation::parse(&how).map_err(value_error)?)),
+        (_, None) => Ok((method, Interpolation::Nearest)),
+    }
 }
 
 stat_class! {
-    /// Quantile of every value so far: exact (with `revert`) or the P² estimator.
+    /// Quantile of every value so far: exact (with ``revert``) or the P² estimator.
+    ///
+    /// With ``method='exact'`` the numbers of Polars' ``rolling_quantile`` over a window
+    /// that never drops a row (``pss.cum_quantile``); with ``method='p2'`` those of River's
+    /// ``stats.Quantile``, bit for bit, in O(1) memory. Nulls are ignored: ``update(None)``
+    /// changes nothing and ``get()`` stays the same. NaN is a value that sorts above
+    /// ``+inf``.
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(quantile)]
+    #[doc = doc_block!(interpolation_cumulative)]
+    #[doc = doc_block!(method)]
+    #[doc = doc_block!(min_samples)]
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> q = pss.Quantile(0.5).update_many([5.0, 1.0, 3.0, 9.0])
+    /// >>> q.get()  # 'nearest' of the middle pair 3.0 and 5.0
+    /// 5.0
+    /// >>> q.update(None).get()  # nulls are ignored
+    /// 5.0
+    /// >>> q.revert(9.0).get()
+    /// 3.0
+    /// >>> pss.Quantile(0.5, "linear").update_many([5.0, 1.0, 3.0, 9.0]).get()
+    /// 4.0
     Quantile(CoreQuantile),
-    #[pyo3(signature = (q, *, interpolation="linear", method="exact", min_samples=1))]
-    fn new(q: f64, interpolation: &str, method: &str, min_samples: i128) -> PyResult<Self> {
+    #[pyo3(
+        signature = (quantile, interpolation=Arg::Omitted, *, method=Arg::Omitted, min_samples=Arg::Omitted),
+        text_signature = "(quantile, interpolation=None, *, method='exact', min_samples=1)",
+    )]
+    fn new(quantile: &Bound<'_, PyAny>, interpolation: Arg<'_>, method: Arg<'_>, min_samples: Arg<'_>) -> PyResult<Self> {
+        let q = real("quantile", quantile)?;
+        let (method, interpolation) = method_and_interpolation(&method, &interpolation)?;
         let opts = QuantileOptions {
             q,
-            interpolation: self::interpolation(interpolation)?,
-            method: self::method(method)?,
-            min_samples: self::min_samples(min_samples)?,
+            interpolation,
+            method,
+            min_samples: count_or("min_samples", &min_samples, 1)?,
         };
         Ok(Quantile { inner: CoreQuantile::new(opts).map_err(value_error)? })
     }
@@ -138,32 +311,90 @@ stat_class! {
 }
 
 stat_class! {
-    /// Exact quantile of the last `window_size` rows (Polars' `rolling_quantile` semantics).
+    /// Exact quantile of the last ``window_size`` rows, one row at a time.
+    ///
+    /// The numbers of Polars' ``rolling_quantile`` with the same options (and of
+    /// ``pss.rolling_quantile``). The window counts rows, nulls included; the quantile is
+    /// over its non-null values. Nulls: ``update(None)`` takes a window slot, so the oldest
+    /// row leaves and ``get()`` becomes the quantile of the non-null values still in the
+    /// window (``None`` when fewer than ``min_samples``). NaN sorts above ``+inf``.
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(quantile)]
+    #[doc = doc_block!(interpolation)]
+    /// window_size
+    ///     Rows in the window, nulls included (default 2, as Polars). ``0`` gives a window
+    ///     that is always empty (every result ``None``), as Polars.
+    #[doc = doc_block!(min_samples_rolling)]
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> r = pss.RollingQuantile(0.5, window_size=3).update_many([1.0, 9.0, 4.0])
+    /// >>> r.get()
+    /// 4.0
+    /// >>> r.update(None).get()  # 1.0 left; 9.0, 4.0 and the null remain: too few values
+    /// >>> pss.RollingQuantile(0.5, window_size=3, min_samples=1).running(
+    /// ...     [1.0, 9.0, 4.0, None]
+    /// ... ).to_list()
+    /// [1.0, 9.0, 4.0, 9.0]
     RollingQuantile(CoreRollingQuantile),
-    #[pyo3(signature = (q, *, window_size, interpolation="linear", min_samples=None))]
-    fn new(q: f64, window_size: i128, interpolation: &str, min_samples: Option<i128>) -> PyResult<Self> {
-        let window_size = self::window_size(window_size)?;
-        let opts = RollingQuantileOptions {
-            q,
-            window_size,
-            interpolation: self::interpolation(interpolation)?,
-            min_samples: min_samples_or(min_samples, window_size)?,
-        };
+    #[pyo3(
+        signature = (quantile, interpolation=Arg::Omitted, window_size=Arg::Omitted, *, min_samples=Arg::Omitted),
+        text_signature = "(quantile, interpolation='nearest', window_size=2, *, min_samples=None)",
+    )]
+    fn new(quantile: &Bound<'_, PyAny>, interpolation: Arg<'_>, window_size: Arg<'_>, min_samples: Arg<'_>) -> PyResult<Self> {
+        let q = real("quantile", quantile)?;
+        let interpolation = self::interpolation(&interpolation)?;
+        let window_size = count_or("window_size", &window_size, 2)?;
+        let min_samples = rolling_min_samples(opt_count("min_samples", &min_samples)?, window_size, 0)?;
+        let opts = RollingQuantileOptions { q, window_size, interpolation, min_samples };
         Ok(RollingQuantile { inner: CoreRollingQuantile::new(opts).map_err(value_error)? })
     }
 }
 
 stat_class! {
-    /// Inter-quantile range of every value so far: exact (with `revert`) or two P² estimators.
+    /// Inter-quantile range of every value so far: exact (with ``revert``) or two P²
+    /// estimators.
+    ///
+    /// ``quantile(q_sup) - quantile(q_inf)`` of every non-null value so far, as two
+    /// ``Quantile`` objects would give (one set of values for both with ``method='exact'``;
+    /// with ``method='p2'`` River's ``stats.IQR``, bit for bit). Nulls are ignored:
+    /// ``update(None)`` changes nothing and ``get()`` stays the same.
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(q_inf_q_sup)]
+    #[doc = doc_block!(interpolation_cumulative)]
+    #[doc = doc_block!(method)]
+    #[doc = doc_block!(min_samples)]
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> iqr = pss.IQR().update_many([1.0, 2.0, 3.0, 4.0, 100.0])
+    /// >>> iqr.get()
+    /// 2.0
+    /// >>> iqr.update(None).get()  # nulls are ignored
+    /// 2.0
+    /// >>> iqr.revert(100.0).get()  # 1, 2, 3, 4: 'nearest' quantiles 2.0 and 3.0
+    /// 1.0
     IQR(Iqr),
-    #[pyo3(signature = (*, q_inf=0.25, q_sup=0.75, interpolation="linear", method="exact", min_samples=1))]
-    fn new(q_inf: f64, q_sup: f64, interpolation: &str, method: &str, min_samples: i128) -> PyResult<Self> {
+    #[pyo3(
+        signature = (*, q_inf=Arg::Omitted, q_sup=Arg::Omitted, interpolation=Arg::Omitted, method=Arg::Omitted, min_samples=Arg::Omitted),
+        text_signature = "(*, q_inf=0.25, q_sup=0.75, interpolation=None, method='exact', min_samples=1)",
+    )]
+    fn new(q_inf: Arg<'_>, q_sup: Arg<'_>, interpolation: Arg<'_>, method: Arg<'_>, min_samples: Arg<'_>) -> PyResult<Self> {
+        let q_inf = real_or("q_inf", &q_inf, 0.25)?;
+        let q_sup = real_or("q_sup", &q_sup, 0.75)?;
+        let (method, interpolation) = method_and_interpolation(&method, &interpolation)?;
         let opts = IqrOptions {
             q_inf,
             q_sup,
-            interpolation: self::interpolation(interpolation)?,
-            method: self::method(method)?,
-            min_samples: self::min_samples(min_samples)?,
+            interpolation,
+            method,
+            min_samples: count_or("min_samples", &min_samples, 1)?,
         };
         Ok(IQR { inner: Iqr::new(opts).map_err(value_error)? })
     }
@@ -177,17 +408,42 @@ stat_class! {
 }
 
 stat_class! {
-    /// Inter-quantile range of the last `window_size` rows, one window for both quantiles.
+    /// Inter-quantile range of the last ``window_size`` rows, one row at a time.
+    ///
+    /// ``quantile(q_sup) - quantile(q_inf)`` of the non-null values among the last
+    /// ``window_size`` rows, one window for both quantiles: the difference of two Polars
+    /// ``rolling_quantile`` columns with the same options. Nulls: ``update(None)`` takes a
+    /// window slot, so the oldest row leaves and ``get()`` becomes the range of the
+    /// non-null values still in the window (``None`` when fewer than ``min_samples``).
+    ///
+    /// Parameters
+    /// ----------
+    #[doc = doc_block!(window_size)]
+    #[doc = doc_block!(q_inf_q_sup)]
+    #[doc = doc_block!(interpolation)]
+    #[doc = doc_block!(min_samples_rolling)]
+    ///
+    /// Examples
+    /// --------
+    /// >>> import polars_streamstats as pss
+    /// >>> r = pss.RollingIQR(4, min_samples=1).update_many([1.0, 2.0, 3.0, 10.0])
+    /// >>> r.get()  # 'nearest' quantiles 2.0 and 3.0
+    /// 1.0
+    /// >>> r.update(None).get()  # 1.0 left the window: 2.0, 3.0 and 10.0 remain
+    /// 7.0
     RollingIQR(RollingIqr),
-    #[pyo3(signature = (*, window_size, q_inf=0.25, q_sup=0.75, interpolation="linear", min_samples=None))]
-    fn new(window_size: i128, q_inf: f64, q_sup: f64, interpolation: &str, min_samples: Option<i128>) -> PyResult<Self> {
-        let window_size = self::window_size(window_size)?;
+    #[pyo3(
+        signature = (window_size, *, q_inf=Arg::Omitted, q_sup=Arg::Omitted, interpolation=Arg::Omitted, min_samples=Arg::Omitted),
+        text_signature = "(window_size, *, q_inf=0.25, q_sup=0.75, interpolation='nearest', min_samples=None)",
+    )]
+    fn new(window_size: &Bound<'_, PyAny>, q_inf: Arg<'_>, q_sup: Arg<'_>, interpolation: Arg<'_>, min_samples: Arg<'_>) -> PyResult<Self> {
+        let window_size = count("window_size", window_size)?;
         let opts = RollingIqrOptions {
             window_size,
-            q_inf,
-            q_sup,
-            interpolation: self::interpolation(interpolation)?,
-            min_samples: min_samples_or(min_samples, window_size)?,
+            q_inf: real_or("q_inf", &q_inf, 0.25)?,
+            q_sup: real_or("q_sup", &q_sup, 0.75)?,
+            interpolation: self::interpolation(&interpolation)?,
+            min_samples: rolling_min_samples(opt_count("min_samples", &min_samples)?, window_size, 0)?,
         };
         Ok(RollingIQR { inner: RollingIqr::new(opts).map_err(value_error)? })
     }

@@ -6,7 +6,7 @@ use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyTuple, PyType};
 use pyo3_polars::PySeries;
 
 use crate::core::{snapshot, OptionValue, StatError, Statistic};
@@ -144,32 +144,290 @@ pub fn repr<S: Statistic>(stat: &S) -> String {
     format!("{}({})", S::NAME, parts.join(", "))
 }
 
-/// An integer option as Python gives it (any size Python can pass), checked to lie in
-/// `[lowest, 2**64)`; the error names the option.
-pub fn count_option(name: &str, v: i128, lowest: u64) -> PyResult<u64> {
-    if v < i128::from(lowest) {
+// ---- Constructor options -----------------------------------------------------------------
+//
+// Every option is taken as the Python object the caller passed and checked here, so that a
+// wrong type or value names the option (`TypeError: \`window_size\` must be an int, got
+// float`) instead of surfacing as a generic conversion error, a panic, or a kwargs decoding
+// error when a plugin runs.
+
+/// A constructor argument as Python passed it, or `Omitted`: the documented default applies.
+/// (A Rust default cannot be a Python object, so optional arguments arrive as this; the
+/// defaults shown by `__text_signature__` are spelled out in each `text_signature`.)
+pub enum Arg<'py> {
+    Given(Bound<'py, PyAny>),
+    Omitted,
+}
+
+impl<'py> FromPyObject<'_, 'py> for Arg<'py> {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'_, 'py, PyAny>) -> PyResult<Self> {
+        Ok(Arg::Given(obj.to_owned()))
+    }
+}
+
+impl<'py> Arg<'py> {
+    /// The object, `None` when omitted or given as Python's `None`.
+    fn object(&self) -> Option<&Bound<'py, PyAny>> {
+        match self {
+            Arg::Given(obj) if !obj.is_none() => Some(obj),
+            _ => None,
+        }
+    }
+}
+
+/// The name of `obj`'s type as the messages show it: `float`, `NoneType`, `numpy.float32`.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    let t = obj.get_type();
+    let name = t.qualname().map(|n| n.to_string()).unwrap_or_default();
+    match t.module().map(|m| m.to_string()) {
+        Ok(module) if module != "builtins" => format!("{module}.{name}"),
+        _ => name,
+    }
+}
+
+fn wrong_type(name: &str, expected: &str, obj: &Bound<'_, PyAny>) -> PyErr {
+    PyTypeError::new_err(format!(
+        "`{name}` must be {expected}, got {}",
+        type_name(obj)
+    ))
+}
+
+fn numbers_abc<'py>(py: Python<'py>, which: &str) -> PyResult<Bound<'py, PyType>> {
+    static INTEGRAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    static REAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let cell = if which == "Integral" {
+        &INTEGRAL
+    } else {
+        &REAL
+    };
+    Ok(cell.import(py, "numbers", which)?.clone())
+}
+
+/// Whether `obj` is an integer: a Python int (or a registered `numbers.Integral` such as a
+/// numpy integer), never a bool.
+fn is_integer(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if obj.is_instance_of::<PyBool>() {
+        return Ok(false);
+    }
+    Ok(obj.is_instance_of::<PyInt>()
+        || obj.is_instance(numbers_abc(obj.py(), "Integral")?.as_any())?)
+}
+
+/// An integer option: an int (not a bool) in `[0, 2**63)`. The bound is the plugins': they
+/// receive their options as pickled keyword arguments, which cannot carry 2**63 or more.
+pub fn count(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if !is_integer(obj)? {
+        return Err(wrong_type(name, "an int", obj));
+    }
+    let v = obj.py().import("operator")?.call_method1("index", (obj,))?;
+    match v.extract::<i64>() {
+        Ok(v) if v >= 0 => Ok(v as u64),
+        Ok(v) => Err(PyValueError::new_err(format!(
+            "`{name}` must be >= 0 (found {v})"
+        ))),
+        Err(_) => {
+            let bound = if v.lt(0)? { ">= 0" } else { "< 2**63" };
+            Err(PyValueError::new_err(format!(
+                "`{name}` must be {bound} (found {v})"
+            )))
+        }
+    }
+}
+
+/// An optional integer option: omitted or `None` gives `None`.
+pub fn opt_count(name: &str, arg: &Arg<'_>) -> PyResult<Option<u64>> {
+    arg.object().map(|obj| count(name, obj)).transpose()
+}
+
+/// An integer option with a default.
+pub fn count_or(name: &str, arg: &Arg<'_>, default: u64) -> PyResult<u64> {
+    match arg {
+        Arg::Given(obj) => count(name, obj),
+        Arg::Omitted => Ok(default),
+    }
+}
+
+/// A bool option with a default: `True` or `False` only.
+pub fn flag_or(name: &str, arg: &Arg<'_>, default: bool) -> PyResult<bool> {
+    match arg {
+        Arg::Given(obj) => obj
+            .cast::<PyBool>()
+            .map(|b| b.is_true())
+            .map_err(|_| wrong_type(name, "a bool", obj)),
+        Arg::Omitted => Ok(default),
+    }
+}
+
+/// A float option: an int or a float (any `numbers.Real`), not a bool or a string.
+pub fn real(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let ok = !obj.is_instance_of::<PyBool>()
+        && (obj.is_instance_of::<PyFloat>()
+            || obj.is_instance_of::<PyInt>()
+            || obj.is_instance(numbers_abc(obj.py(), "Real")?.as_any())?);
+    if !ok {
+        return Err(wrong_type(name, "a float", obj));
+    }
+    // `float(x)`: only an int too large for a float fails (OverflowError).
+    obj.py()
+        .get_type::<PyFloat>()
+        .call1((obj,))
+        .and_then(|f| f.extract::<f64>())
+        .map_err(|e| PyValueError::new_err(format!("`{name}` is out of the float range ({e})")))
+}
+
+/// A float option with a default.
+pub fn real_or(name: &str, arg: &Arg<'_>, default: f64) -> PyResult<f64> {
+    match arg {
+        Arg::Given(obj) => real(name, obj),
+        Arg::Omitted => Ok(default),
+    }
+}
+
+/// An optional float option: omitted or `None` gives `None`.
+pub fn opt_real(name: &str, arg: &Arg<'_>) -> PyResult<Option<f64>> {
+    arg.object().map(|obj| real(name, obj)).transpose()
+}
+
+/// A string option: a `str` (its value is checked by the caller's parser).
+pub fn text(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<String> {
+    obj.cast::<PyString>()
+        .map_err(|_| wrong_type(name, "a str", obj))?
+        .to_str()
+        .map(str::to_owned)
+}
+
+/// An optional string option: omitted or `None` gives `None`.
+pub fn opt_text(name: &str, arg: &Arg<'_>) -> PyResult<Option<String>> {
+    arg.object().map(|obj| text(name, obj)).transpose()
+}
+
+/// A string option with a default.
+pub fn text_or(name: &str, arg: &Arg<'_>, default: &str) -> PyResult<String> {
+    match arg {
+        Arg::Given(obj) => text(name, obj),
+        Arg::Omitted => Ok(default.to_owned()),
+    }
+}
+
+/// `min_samples` of a rolling statistic: `None` means `window_size` (Polars' default), and
+/// more than `window_size` is an error, as in Polars (`lowest_ok` raises the bound for a
+/// statistic whose default is 1 even with an empty window).
+pub fn rolling_min_samples(
+    min_samples: Option<u64>,
+    window_size: u64,
+    lowest_ok: u64,
+) -> PyResult<u64> {
+    let m = min_samples.unwrap_or(window_size);
+    if m > window_size.max(lowest_ok) {
         return Err(PyValueError::new_err(format!(
-            "`{name}` must be >= {lowest} (found {v})"
+            "`min_samples` must be <= `window_size` (found {m} > {window_size})"
         )));
     }
-    u64::try_from(v)
-        .map_err(|_| PyValueError::new_err(format!("`{name}` must be < 2**64 (found {v})")))
+    Ok(m)
 }
 
-/// `min_samples` as Python gives it: a non-negative integer.
-pub fn min_samples(v: i128) -> PyResult<u64> {
-    count_option("min_samples", v, 0)
+/// A block of docstring text that several classes share (a parameter's numpydoc entry, a
+/// paragraph of semantics), for `#[doc = doc_block!(..)]` lines: each is written once.
+macro_rules! doc_block {
+    (rolling_nulls) => {
+        "The window counts rows, nulls included; the statistic is over its non-null values and
+is ``None`` while they number fewer than ``min_samples``. Nulls: ``update(None)`` takes a
+window slot, so the oldest row leaves and ``get()`` becomes the statistic of the non-null
+values still in the window (``None`` once too few remain)."
+    };
+    (cumulative_nulls) => {
+        "Nulls are ignored: ``update(None)`` changes nothing and ``get()`` stays the same.
+Objects with the same options merge (``a.merge(b)``, ``a + b``, ``a += b``) into the
+statistic of both streams, e.g. of data processed in parts."
+    };
+    (float_limit) => {
+        "Values are held as 64-bit floats, so integers beyond 2**53 are rounded
+(``Max().update(2**53 + 1).get()`` is ``9007199254740992.0``); the expressions
+(``pss.cum_max``, ``pss.rolling_max``, ...) keep an integer column's dtype and values."
+    };
+    (window_size) => {
+        "window_size
+    Rows in the window, nulls included. ``0`` gives a window that is always empty (every
+    result ``None``), as Polars."
+    };
+    (min_samples_rolling) => {
+        "min_samples
+    Non-null values the window needs for a result (``0`` acts as ``1``); ``None`` (the
+    default) means ``window_size``, as Polars. More than ``window_size`` raises
+    ``ValueError``."
+    };
+    (min_samples) => {
+        "min_samples
+    Non-null values needed for a result (``0`` acts as ``1``)."
+    };
+    (ddof) => {
+        "ddof
+    Delta degrees of freedom: the variance of ``n`` values is their sum of squared
+    deviations divided by ``n - ddof``, ``None`` while ``n <= ddof``."
+    };
+    (bias) => {
+        "bias
+    ``True`` (Polars' default) gives the biased estimator; ``False`` the adjusted one
+    (pandas'), which needs 3 values for the skewness and 4 for the kurtosis."
+    };
+    (fisher) => {
+        "fisher
+    ``True`` gives the excess kurtosis (0 for a normal distribution), ``False`` Pearson's
+    (3 for a normal distribution)."
+    };
+    (decay) => {
+        "com, span, half_life, alpha
+    The decay, given exactly one way: ``alpha = 1 / (1 + com)`` with ``com >= 0``,
+    ``2 / (span + 1)`` with ``span >= 1``, ``1 - exp(-ln(2) / half_life)`` with
+    ``half_life > 0``, or ``alpha`` itself in ``(0, 1]``. A value ``k`` rows back weighs
+    ``(1 - alpha) ** k``."
+    };
+    (adjust) => {
+        "adjust
+    ``True`` (the default, as Polars) divides by the sum of the decaying weights, so early
+    values are not pulled towards zero; ``False`` uses the recursion
+    ``y = (1 - alpha) * y + alpha * x``."
+    };
+    (ignore_nulls) => {
+        "ignore_nulls
+    ``False`` (the default, as Polars): a null row still ages the earlier values by
+    ``1 - alpha``; ``True``: null rows are skipped as if absent."
+    };
+    (quantile) => {
+        "quantile
+    The quantile, in ``[0, 1]``."
+    };
+    (q_inf_q_sup) => {
+        "q_inf, q_sup
+    The lower and upper quantiles, ``0 <= q_inf <= q_sup <= 1``: the result is
+    ``quantile(q_sup) - quantile(q_inf)``."
+    };
+    (interpolation) => {
+        "interpolation
+    How a quantile between two values is chosen, with ``n`` non-null values and
+    ``h = (n - 1) * quantile``: ``'nearest'`` (the default, as Polars; rounds half away
+    from zero), ``'lower'``, ``'higher'``, ``'midpoint'``, ``'linear'`` (River's and
+    numpy's default) or ``'equiprobable'``."
+    };
+    (interpolation_cumulative) => {
+        "interpolation
+    How a quantile between two values is chosen, as in ``RollingQuantile``: ``'nearest'``,
+    ``'lower'``, ``'higher'``, ``'midpoint'``, ``'linear'`` or ``'equiprobable'``.
+    ``None`` (the default) means ``'nearest'`` (Polars' default) with ``method='exact'``;
+    with ``method='p2'`` it must stay ``None`` (``ValueError`` otherwise): P² does not
+    interpolate."
+    };
+    (method) => {
+        "method
+    ``'exact'`` (the default) keeps every value in an order-statistic set: exact, with
+    ``revert``, O(log n) time per value and O(n) memory. ``'p2'`` is Jain and Chlamtac's
+    P² estimator, identical to River's: O(1) time and memory, approximate."
+    };
 }
 
-/// `min_samples` that defaults to the window size (Polars' rolling functions).
-pub fn min_samples_or(v: Option<i128>, window_size: u64) -> PyResult<u64> {
-    v.map_or(Ok(window_size), min_samples)
-}
-
-/// `window_size` as Python gives it: a positive integer.
-pub fn window_size(v: i128) -> PyResult<u64> {
-    count_option("window_size", v, 1)
-}
+pub(crate) use doc_block;
 
 /// Declares a `#[pyclass]` wrapping a core statistic with the full object protocol; the
 /// caller supplies only the constructor.
@@ -195,19 +453,25 @@ macro_rules! stat_class {
             #[allow(clippy::too_many_arguments)]
             fn new($($arg: $ty),*) -> PyResult<Self> $body
 
-            /// Consume one value (None is a null) and return the object itself.
+            /// Consume one value (``None`` is a null row) and return the object itself, so
+            /// that calls chain: ``s.update(1.0).update(2.0).get()``.
             #[pyo3(signature = (x, /))]
             fn update(mut slf: PyRefMut<'_, Self>, x: Option<f64>) -> PyRefMut<'_, Self> {
                 $crate::core::Kernel::update(&mut slf.inner, x);
                 slf
             }
 
-            /// The current estimate, or None before enough data.
+            /// The current value of the statistic (a float), or ``None`` before enough
+            /// non-null values (``min_samples``). The class docstring says what a null row
+            /// does to it.
             fn get(&self) -> Option<f64> {
                 $crate::core::Statistic::get(&self.inner)
             }
 
-            /// Consume every value of a batch (Series, numpy array, pyarrow array or sequence).
+            /// Consume every value of ``values`` in order, exactly as ``update`` one by one
+            /// (the same numbers, bit for bit) but faster; return the object itself.
+            /// ``values``: a Polars Series, a numpy or pyarrow array, or a sequence of
+            /// numbers and ``None``.
             #[pyo3(signature = (values, /))]
             fn update_many<'py>(
                 mut slf: PyRefMut<'py, Self>,
@@ -217,7 +481,10 @@ macro_rules! stat_class {
                 Ok(slf)
             }
 
-            /// The statistic after each value of the batch, continuing from the current state.
+            /// The output of each row of ``values`` as a Float64 Series, continuing from the
+            /// current state: the rows the matching Polars expression would give (for
+            /// instance null for a null row of an exponentially weighted statistic).
+            /// Afterwards the object is as after ``update_many(values)``.
             #[pyo3(signature = (values, /))]
             fn running(&mut self, values: &Bound<'_, PyAny>) -> PyResult<pyo3_polars::PySeries> {
                 $crate::python::plumbing::running(&mut self.inner, values)
