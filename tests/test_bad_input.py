@@ -42,8 +42,9 @@ def test_invalid_options_raise_value_error_at_build_time(
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"window_size": 0, "alpha": 0.5}, "`window_size` must be >= 1"),
-        ({"window_size": -3, "alpha": 0.5}, "`window_size` must be >= 1"),
+        ({"window_size": -3, "alpha": 0.5}, "`window_size` must be >= 0"),
+        ({"window_size": 2**63, "alpha": 0.5}, "`window_size` must be < 2\\*\\*63"),
+        ({"window_size": 2, "alpha": 0.5, "min_samples": 3}, "`min_samples` must be <="),
         ({"window_size": 3}, "exactly one of"),
         ({"window_size": 3, "alpha": 2.0}, "`alpha` must be in"),
         ({"window_size": 3, "alpha": 0.5, "min_samples": -2}, "`min_samples` must be >= 0"),

@@ -224,3 +224,92 @@ def test_running_dtypes() -> None:
     assert pss.EWMean(alpha=0.5).running(pl.Series("i", [1, 2])).dtype == pl.Float64
     assert pss.EWMean(alpha=0.5).running([]).len() == 0
     assert pss.EWMean(alpha=0.5).running(pl.Series([None, None])).to_list() == [None, None]
+
+
+# --- what a null row does to get(), for every kind of statistic (as the docstrings state) -----
+
+NULL_XS = [1.0, 4.0, 2.0, 8.0]
+# Cumulative statistics: a null row is ignored, the state does not change at all.
+CUMULATIVE_NULL: dict[str, Callable[[], Any]] = {
+    "Mean": pss.Mean,
+    "Var": pss.Var,
+    "Std": pss.Std,
+    "Skew": pss.Skew,
+    "Kurtosis": pss.Kurtosis,
+    "Min": pss.Min,
+    "Max": pss.Max,
+    "PeakToPeak": pss.PeakToPeak,
+    "AbsMax": pss.AbsMax,
+    "Quantile": lambda: pss.Quantile(0.5),
+    "Quantile-p2": lambda: pss.Quantile(0.5, method="p2"),
+    "IQR": pss.IQR,
+    "IQR-p2": lambda: pss.IQR(method="p2"),
+}
+# Rolling statistics: a null row takes a window slot, so the oldest row leaves.
+ROLLING_NULL: dict[str, Callable[[int], Any]] = {
+    "RollingMean": lambda w: pss.RollingMean(w, min_samples=1),
+    "RollingVar": lambda w: pss.RollingVar(w, min_samples=1),
+    "RollingStd": lambda w: pss.RollingStd(w, min_samples=1),
+    "RollingSkew": lambda w: pss.RollingSkew(w, min_samples=1),
+    "RollingKurtosis": lambda w: pss.RollingKurtosis(w, min_samples=1),
+    "RollingMin": lambda w: pss.RollingMin(w, min_samples=1),
+    "RollingMax": lambda w: pss.RollingMax(w, min_samples=1),
+    "RollingPeakToPeak": lambda w: pss.RollingPeakToPeak(w, min_samples=1),
+    "RollingAbsMax": lambda w: pss.RollingAbsMax(w, min_samples=1),
+    "RollingQuantile": lambda w: pss.RollingQuantile(0.5, "lower", w, min_samples=1),
+    "RollingIQR": lambda w: pss.RollingIQR(w, min_samples=1),
+    "RollingEWMean": lambda w: pss.RollingEWMean(w, alpha=0.5),
+}
+EW_NULL: dict[str, Callable[[bool], Any]] = {
+    "EWMean": lambda ignore: pss.EWMean(alpha=0.5, ignore_nulls=ignore),
+    "EWVar": lambda ignore: pss.EWVar(alpha=0.5, ignore_nulls=ignore),
+    "EWStd": lambda ignore: pss.EWStd(alpha=0.5, ignore_nulls=ignore),
+}
+
+
+def test_null_semantics_cover_every_class() -> None:
+    names = {n.split("-")[0] for n in [*CUMULATIVE_NULL, *ROLLING_NULL, *EW_NULL]}
+    assert names == set(pss._internal.__all__)
+
+
+@pytest.mark.parametrize("name", list(CUMULATIVE_NULL))
+def test_cumulative_get_ignores_a_null_row(name: str) -> None:
+    obj = CUMULATIVE_NULL[name]().update_many(NULL_XS)
+    before, state = obj.get(), obj.__getstate__()
+    assert before is not None
+    assert obj.update(None).get() == before
+    assert obj.__getstate__() == state  # nothing at all changed
+    assert obj.running([None]).to_list() == [before]  # the null row outputs the same value
+
+
+@pytest.mark.parametrize("name", list(ROLLING_NULL))
+def test_rolling_get_after_a_null_row_is_the_window_without_its_oldest_row(name: str) -> None:
+    make = ROLLING_NULL[name]
+    # The oldest value of the window is the extreme that leaves.
+    xs = {"RollingMin": [1.0, -5.0, 2.0, 8.0]}.get(name, [1.0, 9.0, 2.0, 8.0])
+    obj = make(3).update_many(xs)  # window xs[1:]
+    before = obj.get()
+    after = obj.update(None).get()  # window 2.0, 8.0, null
+    expected = make(3).update_many(xs[-2:]).get()  # the statistic of 2.0 and 8.0
+    assert after == pytest.approx(expected, rel=1e-12)
+    assert after != before  # the window moved
+    # Once no non-null value is left (fewer than min_samples), get() is None.
+    assert obj.update(None).update(None).get() is None
+    # The row output of the null row: null for RollingEWMean (as ewm_mean), else the value.
+    row = make(3).update_many(xs).running([None]).to_list()
+    assert row == ([None] if name == "RollingEWMean" else [after])
+
+
+@pytest.mark.parametrize("name", list(EW_NULL))
+def test_ew_get_keeps_its_value_after_a_null_row(name: str) -> None:
+    for ignore_nulls in (False, True):
+        obj = EW_NULL[name](ignore_nulls).update_many(NULL_XS)
+        before = obj.get()
+        assert before is not None
+        assert obj.update(None).get() == before  # the value stays
+        assert EW_NULL[name](ignore_nulls).update_many(NULL_XS).running([None]).to_list() == [None]
+    # The null row aged the earlier values (ignore_nulls=False), which the next value shows.
+    aged = EW_NULL[name](False).update_many([*NULL_XS, None, 3.0]).get()
+    skipped = EW_NULL[name](True).update_many([*NULL_XS, None, 3.0]).get()
+    assert skipped == EW_NULL[name](False).update_many([*NULL_XS, 3.0]).get()
+    assert aged != skipped

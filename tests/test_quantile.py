@@ -136,7 +136,7 @@ def test_rolling_with_nulls_matches_polars() -> None:
         for center in (False, True):
             ours = pl.select(
                 pss.rolling_quantile(
-                    s, 0.4, window_size=window, min_samples=min_samples, center=center
+                    s, 0.4, "linear", window_size=window, min_samples=min_samples, center=center
                 )
             ).to_series()
             theirs = s.rolling_quantile(
@@ -161,7 +161,8 @@ def test_cumulative_linear_matches_pandas_expanding() -> None:
     rng = np.random.default_rng(4)
     values = rng.normal(10, 3, 2_000)
     values[::17] = np.nan
-    ours = pl.select(pss.cum_quantile(pl.Series("x", values, nan_to_null=True), 0.3)).to_series()
+    series = pl.Series("x", values, nan_to_null=True)
+    ours = pl.select(pss.cum_quantile(series, 0.3, "linear")).to_series()
     theirs = pd.Series(values).expanding().quantile(0.3)
     np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), rtol=1e-12)
     med = pl.select(pss.cum_median(pl.Series("x", values, nan_to_null=True))).to_series()
@@ -190,11 +191,11 @@ def test_river_reference_vectors(river_vectors: dict[str, Any]) -> None:
         (pss.Quantile(0.9, method="p2"), "Quantile(q=0.9)"),
         (pss.IQR(method="p2"), "IQR(q_inf=0.25,q_sup=0.75)"),
         (
-            pss.RollingQuantile(0.5, window_size=4, min_samples=1),
+            pss.RollingQuantile(0.5, "linear", window_size=4, min_samples=1),
             "RollingQuantile(q=0.5,window_size=4)",
         ),
         (
-            pss.RollingIQR(window_size=4, min_samples=1),
+            pss.RollingIQR(4, interpolation="linear", min_samples=1),
             "RollingIQR(window_size=4,q_inf=0.25,q_sup=0.75)",
         ),
     ]
@@ -234,7 +235,7 @@ def test_p2_expression_equals_object_and_nan_propagates() -> None:
 
 
 def test_revert() -> None:
-    q = pss.Quantile(0.5).update_many([5.0, 1.0, 3.0, 9.0])
+    q = pss.Quantile(0.5, "linear").update_many([5.0, 1.0, 3.0, 9.0])
     assert q.get() == 4.0
     assert q.revert(9.0) is q
     assert q.get() == 3.0
@@ -302,24 +303,24 @@ def test_bad_options() -> None:
         pss.rolling_quantile("x", 1.5, window_size=3)
     with pytest.raises(ValueError, match="`quantile` must be in"):
         pss.cum_quantile("x", -0.1)
-    with pytest.raises(ValueError, match="`q` must be in"):
+    with pytest.raises(ValueError, match="`quantile` must be in"):
         pss.Quantile(2.0)
     with pytest.raises(ValueError, match="`interpolation` must be one of"):
         pss.rolling_quantile("x", 0.5, window_size=3, interpolation="cubic")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="`method` must be 'exact' or 'p2'"):
         pss.cum_median("x", method="tdigest")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="`window_size` must be >= 1"):
-        pss.rolling_iqr("x", window_size=0)
+    with pytest.raises(ValueError, match="`window_size` must be >= 0"):
+        pss.rolling_iqr("x", window_size=-1)
     with pytest.raises(ValueError, match="`q_inf` must be <= `q_sup`"):
         pss.cum_iqr("x", q_inf=0.8, q_sup=0.2)
     with pytest.raises(ValueError, match="`q_sup` must be in"):
-        pss.RollingIQR(window_size=3, q_sup=1.2)
+        pss.RollingIQR(3, q_sup=1.2)
     with pytest.raises(ValueError, match="`min_samples` must be >= 0"):
         pss.rolling_median("x", window_size=3, min_samples=-1)
     with pytest.raises(TypeError, match="`center` must be a bool"):
         pss.rolling_quantile("x", 0.5, window_size=3, center="yes")  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
-        pss.rolling_quantile("x", 0.5, 3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="`interpolation` must be a str, got int"):
+        pss.rolling_quantile("x", 0.5, 3)  # type: ignore[arg-type]  # Polars' order: interpolation
     with pytest.raises(pl.exceptions.ComputeError, match="expected a numeric column"):
         pl.DataFrame({"x": ["a"]}).select(pss.rolling_median("x", window_size=2))
 
@@ -327,7 +328,7 @@ def test_bad_options() -> None:
 @pytest.mark.parametrize("dtype", [pl.Float32, pl.Int64, pl.UInt8])
 def test_dtypes_empty_and_all_null(dtype: pl.DataType) -> None:
     s = pl.Series("x", [3, 1, None, 2], dtype=dtype)
-    out = pl.select(pss.rolling_quantile(s, 0.5, window_size=2, min_samples=1)).to_series()
+    out = pl.select(pss.rolling_quantile(s, 0.5, "linear", 2, min_samples=1)).to_series()
     assert out.dtype == (pl.Float32 if dtype == pl.Float32 else pl.Float64)
     assert out.to_list() == [3.0, 2.0, 1.0, 2.0]
     for values in ([], [None, None]):
@@ -343,7 +344,7 @@ def test_contexts() -> None:
     n = 2_000
     df = pl.DataFrame({"g": rng.integers(0, 5, n), "x": rng.normal(0, 1, n)})
     df = pl.concat([df[:700], df[700:]], rechunk=False)
-    ours = pss.rolling_quantile("x", 0.3, window_size=20, center=True)
+    ours = pss.rolling_quantile("x", 0.3, "linear", window_size=20, center=True)
     theirs = pl.col("x").rolling_quantile(0.3, "linear", window_size=20, center=True)
     expected = df.select(theirs.over("g"))
     assert_series_equal(
@@ -355,7 +356,7 @@ def test_contexts() -> None:
     for g, values in zip(agg["g"], agg["x"], strict=True):
         part = df.filter(pl.col("g") == g)["x"]
         assert_series_equal(
-            values, pss.Quantile(0.5).running(part), check_names=False, check_exact=True
+            values, pss.Quantile(0.5, "linear").running(part), check_names=False, check_exact=True
         )
 
 
@@ -373,6 +374,7 @@ def test_property_expression_object_reference(
     xs: list[Value], q: float, window: int, how: Any, min_samples: int, center: bool, pieces: int
 ) -> None:
     s = chunked(xs, min(pieces, max(len(xs), 1)))
+    min_samples = min(min_samples, window)  # more raises ValueError (tested elsewhere)
     expr = pl.select(
         pss.rolling_quantile(
             s, q, window_size=window, interpolation=how, min_samples=min_samples, center=center
