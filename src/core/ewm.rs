@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::ensure;
+use super::error::{decoded, ensure};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// Resolve Polars' four ways of giving the decay into `alpha`; exactly one must be given.
@@ -185,6 +185,7 @@ impl Statistic for EwMean {
 
     fn validate(&self) -> Result<(), StatError> {
         self.opts.validate()?;
+        decoded::counts_fit(&self.options())?;
         check_weight(self.weight)
     }
 
@@ -389,6 +390,7 @@ impl Statistic for EwVar {
 
     fn validate(&self) -> Result<(), StatError> {
         self.opts.ewm().validate()?;
+        decoded::counts_fit(&self.options())?;
         check_weight(self.weight)?;
         check_weight(self.weight_sq_sum)
     }
@@ -570,6 +572,9 @@ impl Statistic for RollingEwMean {
 
     fn validate(&self) -> Result<(), StatError> {
         check_alpha(self.opts.alpha)?;
+        decoded::counts_fit(&self.options())?;
+        // The default min_samples=1 stands with an empty window (0 and 1 mean the same).
+        decoded::min_samples_fit(self.opts.min_samples, self.opts.window_size, 1)?;
         check_weight(self.weight)?;
         if self.window.len() as u64 > self.opts.window_size {
             return Err(StatError::InvalidState(

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 
 use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, Revert, Sum};
+use super::error::decoded;
 use super::sweep::Running;
 use super::two_stack::TwoStack;
 use super::{Kernel, OptionValue, StatError, Statistic};
@@ -351,6 +352,7 @@ impl<F: Finish> Statistic for Cumulative<F> {
     }
 
     fn validate(&self) -> Result<(), StatError> {
+        decoded::counts_fit(&self.options())?;
         match self.agg.count() {
             Some(n) if n != self.count as f64 => Err(StatError::InvalidState(
                 "the summary's count does not match the number of values".into(),
@@ -431,8 +433,9 @@ impl<F: Finish> Statistic for Rolling<F> {
     }
 
     fn validate(&self) -> Result<(), StatError> {
-        // The window's rows were checked by `restore`; the options need no check.
-        Ok(())
+        // The window's rows were checked by `restore`.
+        decoded::counts_fit(&self.options())?;
+        decoded::min_samples_fit(self.min_samples, self.window.size(), 0)
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -520,6 +523,48 @@ mod tests {
         assert_eq!(dense.get(), None);
         let back: RollingMax = snapshot::decode(&snapshot::encode(&dense)).unwrap();
         assert_eq!(back.get(), None);
+    }
+
+    /// A snapshot decodes only to options a Python constructor accepts (the object is then
+    /// picklable again): counts below 2**63, `min_samples <= window_size` when rolling.
+    #[test]
+    fn decoded_options_are_constructor_options() {
+        let wide = RollingMean::new(MeanOf {}, 3, 5).unwrap(); // the core itself allows it
+        assert!(snapshot::decode::<RollingMean>(&snapshot::encode(&wide)).is_err());
+        let huge = Var::new(VarOf { ddof: 1 << 63 }, 1).unwrap();
+        assert!(snapshot::decode::<Var>(&snapshot::encode(&huge)).is_err());
+        let fine = RollingVar::new(
+            VarOf {
+                ddof: (1 << 63) - 1,
+            },
+            3,
+            3,
+        )
+        .unwrap();
+        assert!(snapshot::decode::<RollingVar>(&snapshot::encode(&fine)).is_ok());
+        let q = crate::core::quantile::RollingQuantileOptions {
+            q: 0.5,
+            window_size: 2,
+            interpolation: crate::core::quantile::Interpolation::Nearest,
+            min_samples: 3,
+        };
+        let rq = crate::core::quantile::RollingQuantile::new(q).unwrap();
+        assert!(
+            snapshot::decode::<crate::core::quantile::RollingQuantile>(&snapshot::encode(&rq))
+                .is_err()
+        );
+        let ew = |window_size, min_samples| {
+            let opts = crate::core::ewm::RollingEwmOptions {
+                alpha: 0.5,
+                window_size,
+                min_samples,
+            };
+            let s = crate::core::ewm::RollingEwMean::new(opts).unwrap();
+            snapshot::decode::<crate::core::ewm::RollingEwMean>(&snapshot::encode(&s))
+        };
+        assert!(ew(0, 1).is_ok());
+        assert!(ew(0, 2).is_err());
+        assert!(ew(1 << 63, 1).is_err());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::ensure;
+use super::error::{decoded, ensure};
 use super::order::{OrderIndex, SortedMultiset};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
@@ -372,6 +372,8 @@ impl Statistic for RollingQuantile {
 
     fn validate(&self) -> Result<(), StatError> {
         RollingQuantile::new(self.opts)?;
+        decoded::counts_fit(&self.options())?;
+        decoded::min_samples_fit(self.opts.min_samples, self.opts.window_size, 0)?;
         if self.window.size != self.opts.window_size {
             return Err(StatError::InvalidState(
                 "window size does not match window_size".into(),
@@ -489,6 +491,8 @@ impl Statistic for RollingIqr {
 
     fn validate(&self) -> Result<(), StatError> {
         RollingIqr::new(self.opts)?;
+        decoded::counts_fit(&self.options())?;
+        decoded::min_samples_fit(self.opts.min_samples, self.opts.window_size, 0)?;
         if self.window.size != self.opts.window_size {
             return Err(StatError::InvalidState(
                 "window size does not match window_size".into(),
@@ -781,6 +785,7 @@ impl Statistic for Quantile {
 
     fn validate(&self) -> Result<(), StatError> {
         Quantile::new(self.opts)?;
+        decoded::counts_fit(&self.options())?;
         if !est_valid(&self.estimator, self.count, self.opts.method) {
             return Err(StatError::InvalidState(
                 "estimator does not match the options".into(),
@@ -880,6 +885,7 @@ impl Statistic for Iqr {
 
     fn validate(&self) -> Result<(), StatError> {
         Iqr::new(self.opts)?;
+        decoded::counts_fit(&self.options())?;
         let upper_ok = match (self.opts.method, &self.upper) {
             (Method::Exact, None) => true,
             (Method::P2, Some(p2)) => p2.valid(),
