@@ -490,6 +490,8 @@ macro_rules! stat_class {
                 $crate::python::plumbing::running(&mut self.inner, values)
             }
 
+            /// The options as constructor keywords (``cls(**obj._options())`` rebuilds them);
+            /// the functions send them to the plugin as its keyword arguments.
             fn _options<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
                 $crate::python::plumbing::options_dict(py, &self.inner)
             }
