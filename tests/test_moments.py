@@ -89,19 +89,23 @@ def ours_cum(s: pl.Series | pl.Expr, kind: str, opts: Opts, min_samples: int = 1
     return pl.select(fn(s, min_samples=min_samples, **opts)).to_series()
 
 
+EXTREMES = ("min", "max", "peak_to_peak", "abs_max")
+
+
 def polars_rolling(
     s: pl.Series, kind: str, opts: Opts, window: int, min_samples: int | None, center: bool
 ) -> pl.Series:
-    """Polars' own rolling_* (the oracle); ints computed as Float64, Float32 as Float64 rounded."""
+    """Polars' own rolling_* (the oracle); Float32 as Float64 rounded; the moments of integers
+    as Float64, the extremes of integers in their own dtype (as Polars, and as we do)."""
     if s.dtype == pl.Float32:
         return polars_rolling(s.cast(pl.Float64), kind, opts, window, min_samples, center).cast(
             pl.Float32
         )
-    if s.dtype != pl.Float64:
+    if s.dtype != pl.Float64 and not (s.dtype.is_integer() and kind in EXTREMES):
         s = s.cast(pl.Float64)
     if min_samples is not None and min_samples > window:
         # Polars refuses; the window never holds enough values, so every row is null.
-        return pl.Series(s.name, [None] * s.len(), dtype=pl.Float64)
+        return pl.Series(s.name, [None] * s.len(), dtype=s.dtype)
     kw: Opts = {"window_size": window, "min_samples": min_samples, "center": center}
     if kind == "peak_to_peak":
         return s.rolling_max(**kw) - s.rolling_min(**kw)
@@ -235,7 +239,8 @@ def test_rolling_matches_polars(
             continue
         ours = ours_rolling(s, kind, opts, window, min_samples, center)
         theirs = polars_rolling(s, kind, opts, window, min_samples, center)
-        assert ours.dtype == (pl.Float32 if s.dtype == pl.Float32 else pl.Float64)
+        float_out = pl.Float32 if s.dtype == pl.Float32 else pl.Float64
+        assert ours.dtype == (s.dtype if s.dtype.is_integer() and kind in EXTREMES else float_out)
         check(ours, theirs, tol, f"min_samples={min_samples}")
 
 
@@ -1162,15 +1167,29 @@ def test_expression_input_and_name(frame: pl.DataFrame, name: str, opts: Opts) -
     "dtype", [pl.Int64, pl.Int16, pl.UInt8, pl.Int128, pl.Boolean, pl.Decimal(10, 2)]
 )
 def test_numeric_dtypes_are_float64(name: str, opts: Opts, dtype: pl.DataType) -> None:
+    """Moments of integers, booleans and decimals are Float64; extremes keep Polars' dtype."""
     raw = [1, 0, None, 3, 2, 1, 0, 1, 3, None, 2, 3] * 5
     s = (
         pl.Series("x", [None if v is None else bool(v % 2) for v in raw])
         if dtype == pl.Boolean
         else (pl.Series("x", raw).cast(dtype))
     )
+    kind = name.split("_", 1)[1]
+    if dtype == pl.Boolean and kind in ("peak_to_peak", "abs_max"):
+        # As Polars: `max - min` and `abs` are not defined for booleans.
+        with pytest.raises(pl.exceptions.ComputeError, match="not supported for dtype `bool`"):
+            pl.select(ours_expr(name, opts, s))
+        return
     out = pl.select(ours_expr(name, opts, s)).to_series()
-    assert out.dtype == pl.Float64
     expected = pl.select(ours_expr(name, opts, s.cast(pl.Float64))).to_series()
+    if kind in EXTREMES:
+        if kind == "peak_to_peak":
+            assert out.dtype == pl.select(pl.lit(s).max() - pl.lit(s).min()).to_series().dtype
+        else:
+            assert out.dtype == s.dtype
+        assert_series_equal(out.cast(pl.Float64), expected, check_exact=True)
+        return
+    assert out.dtype == pl.Float64
     assert_series_equal(out, expected, check_exact=True)
 
 
