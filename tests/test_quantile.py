@@ -321,7 +321,8 @@ def test_bad_options() -> None:
         pss.rolling_quantile("x", 0.5, window_size=3, center="yes")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="`interpolation` must be a str, got int"):
         pss.rolling_quantile("x", 0.5, 3)  # type: ignore[arg-type]  # Polars' order: interpolation
-    with pytest.raises(pl.exceptions.ComputeError, match="`pss.rolling_quantile` operation not supported for dtype `str`"):
+    message = r"`pss\.rolling_quantile` operation not supported for dtype `str`"
+    with pytest.raises(pl.exceptions.ComputeError, match=message):
         pl.DataFrame({"x": ["a"]}).select(pss.rolling_median("x", window_size=2))
 
 
