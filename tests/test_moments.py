@@ -89,9 +89,6 @@ def ours_cum(s: pl.Series | pl.Expr, kind: str, opts: Opts, min_samples: int = 1
     return pl.select(fn(s, min_samples=min_samples, **opts)).to_series()
 
 
-EXTREMES = ("min", "max", "peak_to_peak", "abs_max")
-
-
 def polars_rolling(
     s: pl.Series, kind: str, opts: Opts, window: int, min_samples: int | None, center: bool
 ) -> pl.Series:
