@@ -3,11 +3,15 @@
 //!
 //! - [`OrderKeys`], for the order statistics (minimum, maximum, a quantile that selects one
 //!   value): each value becomes an f64 *key* that keeps the values' order exactly and maps
-//!   back to the value without loss. The key is the offset `value - min` when the column's
-//!   range `max - min` is below 2^53 (every such offset is an exact f64), else the value's
-//!   rank among the column's sorted distinct values. A kernel that outputs one of its input
-//!   keys then outputs, decoded, exactly one of the input values (e.g. the maximum of
-//!   `[2^53 + 1, 2^53 + 3]` is `2^53 + 3`, which no f64 holds).
+//!   back to the value without loss. The key is the offset `d = value - min` when the
+//!   column's range `max - min` is below 2^53 (every such offset is an exact f64); for wider
+//!   ranges up to 2^64 - 2^53 - 2 (every i64/u64 column but those reaching from near the
+//!   bottom to near the top of the type), the `d`-th finite f64 other than -0.0 in increasing
+//!   order, which its bits give in O(1); beyond (128-bit columns only), the value's rank
+//!   among the column's sorted distinct values. A kernel that outputs one of its input keys
+//!   then outputs, decoded, exactly one of the input values (e.g. the maximum of
+//!   `[2^53 + 1, 2^53 + 3, 1]` is `2^53 + 3`, which no f64 holds). Keys are only compared,
+//!   never computed with: they suit the kernels that select a value, and nothing else.
 //! - [`Affine`], for the arithmetic statistics (mean, interpolated quantiles): the values as
 //!   f64 themselves when all lie within ±2^53 (exact, so the arithmetic is Polars' own, bit
 //!   for bit), else as offsets from the column's minimum, so that nanosecond timestamps
@@ -19,6 +23,35 @@
 
 /// Offsets below this are exact in f64 (every integer up to 2^53 is an f64).
 pub const EXACT_SPAN: u128 = 1 << 53;
+
+/// The bits of the most negative finite f64, `-f64::MAX`.
+const MOST_NEGATIVE: u64 = 0xFFEF_FFFF_FFFF_FFFF;
+/// Finite f64 below -0.0: bits `0x8000_0000_0000_0001..=MOST_NEGATIVE`.
+const NEGATIVES: u64 = MOST_NEGATIVE - 0x8000_0000_0000_0001 + 1;
+/// Finite f64 other than -0.0 (the span of offsets [`OrderKeys::Bits`] can key):
+/// the negatives plus `+0.0..=f64::MAX` (bits `0..=0x7FEF_FFFF_FFFF_FFFF`).
+pub const BITS_SPAN: u128 = NEGATIVES as u128 + 0x7FEF_FFFF_FFFF_FFFF + 1;
+
+/// The `d`-th finite f64 other than -0.0, in increasing order (`d < BITS_SPAN`).
+#[inline(always)]
+fn nth_finite(d: u64) -> f64 {
+    f64::from_bits(if d < NEGATIVES {
+        MOST_NEGATIVE - d
+    } else {
+        d - NEGATIVES
+    })
+}
+
+/// The inverse of [`nth_finite`] (for its outputs; no panic for any other f64).
+#[inline(always)]
+fn finite_index(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        MOST_NEGATIVE.wrapping_sub(bits)
+    } else {
+        bits.wrapping_add(NEGATIVES)
+    }
+}
 
 /// A primitive integer that can be keyed: any of i8..i128 and u8..u128.
 pub trait KeyInt: Copy + Ord + Default + Send + Sync + 'static {
@@ -62,6 +95,9 @@ key_int!(|v: Self| v; u8, u16, u32, u64, u128);
 pub enum OrderKeys<T> {
     /// `key = value - base` (the column's minimum); the column's range is below 2^53.
     Offset(T),
+    /// `key` = the `(value - base)`-th finite f64 (not -0.0); the range is below
+    /// [`BITS_SPAN`].
+    Bits(T),
     /// `key = rank` of the value among these sorted distinct values.
     Ranks(Vec<T>),
 }
@@ -74,8 +110,12 @@ impl<T: KeyInt> OrderKeys<T> {
         let Some((min, max)) = range else {
             return OrderKeys::Offset(T::default());
         };
-        if max.offset_from(min) < EXACT_SPAN {
+        let span = max.offset_from(min);
+        if span < EXACT_SPAN {
             return OrderKeys::Offset(min);
+        }
+        if span < BITS_SPAN {
+            return OrderKeys::Bits(min);
         }
         let mut distinct = values();
         distinct.sort_unstable();
@@ -99,6 +139,7 @@ impl<T: KeyInt> OrderKeys<T> {
     pub fn key(&self, v: T) -> f64 {
         match self {
             OrderKeys::Offset(base) => v.offset_from(*base) as u64 as f64,
+            OrderKeys::Bits(base) => nth_finite(v.offset_from(*base) as u64),
             OrderKeys::Ranks(distinct) => match distinct.binary_search(&v) {
                 Ok(i) | Err(i) => i as f64,
             },
@@ -111,6 +152,11 @@ impl<T: KeyInt> OrderKeys<T> {
             OrderKeys::Offset(base) => {
                 out.extend(values.iter().map(|v| v.offset_from(*base) as u64 as f64))
             }
+            OrderKeys::Bits(base) => out.extend(
+                values
+                    .iter()
+                    .map(|v| nth_finite(v.offset_from(*base) as u64)),
+            ),
             OrderKeys::Ranks(_) => out.extend(values.iter().map(|&v| self.key(v))),
         }
     }
@@ -121,6 +167,7 @@ impl<T: KeyInt> OrderKeys<T> {
     pub fn value(&self, key: f64) -> T {
         match self {
             OrderKeys::Offset(base) => base.plus(key as u64 as u128),
+            OrderKeys::Bits(base) => base.plus(finite_index(key) as u128),
             OrderKeys::Ranks(distinct) => distinct
                 .get(key as usize)
                 .or(distinct.last())
@@ -177,13 +224,16 @@ impl Affine {
         match *self {
             Affine::Identity => y as i64,
             Affine::Offset { min, max } => {
-                let floor = y.floor();
+                // Offsets are >= 0 (below, or NaN: the minimum). For y >= 0 truncation is
+                // the floor (no libm call, no f64 -> i128 conversion).
+                let y = y.max(0.0);
+                let floor = y as u64;
                 let mut total = min as i128 + floor as i128;
-                if y > floor && total < 0 {
+                if total < 0 && y > floor as f64 {
                     // min + y lies in (total, total + 1) and is negative: toward zero.
                     total += 1;
                 }
-                total.clamp(min as i128, max as i128) as i64
+                total.min(max as i128) as i64
             }
         }
     }
@@ -235,26 +285,51 @@ mod tests {
     }
 
     #[test]
-    fn ranks_at_or_beyond_2_pow_53() {
+    fn float_bits_at_or_beyond_2_pow_53() {
         let keys = roundtrip(&[0i64, 1 << 53, 5, 5, 1 << 53]);
-        assert_eq!(keys, OrderKeys::Ranks(vec![0, 5, 1 << 53]));
+        assert_eq!(keys, OrderKeys::Bits(0));
         // The example: 2^53 + 1, 2^53 + 3 and 1.
         let big = (1i64 << 53) + 1;
-        assert!(matches!(roundtrip(&[big, big + 2, 1]), OrderKeys::Ranks(_)));
+        assert_eq!(roundtrip(&[big, big + 2, 1]), OrderKeys::Bits(1));
+        // Consecutive values beyond 2^53, which f64 cannot tell apart.
+        let base = (1i64 << 62) + 1;
+        let vals: Vec<i64> = (0..10).map(|i| base + i).chain([0, -base]).collect();
+        assert_eq!(roundtrip(&vals), OrderKeys::Bits(-base));
+        // The widest span the bits can key, from both ends of u64, and the keys at its ends:
+        // the most negative finite f64, -0.0 skipped, the largest finite f64.
+        let top = (BITS_SPAN - 1) as u64;
+        let keys = roundtrip(&[0u64, top, NEGATIVES - 1, NEGATIVES, NEGATIVES + 1, top - 1]);
+        assert_eq!(keys, OrderKeys::Bits(0));
+        assert_eq!(keys.key(0), -f64::MAX);
+        assert_eq!(keys.key(NEGATIVES - 1).to_bits(), 0x8000_0000_0000_0001);
+        assert_eq!(keys.key(NEGATIVES).to_bits(), 0);
+        assert_eq!(keys.key(top), f64::MAX);
+        let shifted = roundtrip(&[u64::MAX - top, u64::MAX, u64::MAX - 1]);
+        assert_eq!(shifted, OrderKeys::Bits(u64::MAX - top));
+        roundtrip(&[i64::MIN, i64::MIN.wrapping_add(top as i64)]);
+        // Every key is a finite f64, never NaN or -0.0 (which would compare equal to +0.0).
+        for d in [0u64, 1, NEGATIVES - 1, NEGATIVES, top] {
+            let x = nth_finite(d);
+            assert!(x.is_finite() && x.to_bits() != (-0.0f64).to_bits());
+            assert_eq!(finite_index(x), d);
+        }
+    }
+
+    #[test]
+    fn ranks_beyond_the_float_bits() {
+        let top = (BITS_SPAN - 1) as u64;
+        let keys = roundtrip(&[0u64, top + 1, 7, 7]);
+        assert_eq!(keys, OrderKeys::Ranks(vec![0, 7, top + 1]));
         roundtrip(&[i64::MIN, i64::MAX, -1, 0, 1, i64::MIN + 1, i64::MAX - 1]);
         roundtrip(&[u64::MAX, u64::MAX - 2, 1, 0]);
         roundtrip(&[i128::MIN, i128::MAX, 0, -(1i128 << 100), 1 << 100]);
         roundtrip(&[u128::MAX, u128::MAX - 1, 0, 1 << 127]);
-        // Consecutive values beyond 2^53, which f64 cannot tell apart.
-        let base = (1i64 << 62) + 1;
-        let vals: Vec<i64> = (0..10).map(|i| base + i).chain([0]).collect();
-        roundtrip(&vals);
     }
 
     #[test]
     fn random_columns_roundtrip() {
         let mut rng = SmallRng::seed_from_u64(7);
-        for spread in [1i64 << 10, 1 << 52, 1 << 54, i64::MAX] {
+        for spread in [1i64 << 10, 1 << 52, 1 << 54, 1 << 62, i64::MAX] {
             let vals: Vec<i64> = (0..200)
                 .map(|_| rng.random_range(-spread / 2..=spread / 2))
                 .collect();
@@ -276,11 +351,22 @@ mod tests {
         let empty = OrderKeys::<i64>::from_values(&[]);
         assert_eq!(empty, OrderKeys::Offset(0));
         assert_eq!(empty.value(empty.key(i64::MIN)), i64::MIN);
-        let ranks = OrderKeys::from_values(&[0i64, i64::MAX]);
+        let ranks = OrderKeys::from_values(&[i64::MIN, i64::MAX]);
+        assert!(matches!(ranks, OrderKeys::Ranks(_)));
         // A null slot may hold any value: it gets some key, and any key some value.
         let _ = ranks.key(17);
-        assert_eq!(ranks.value(f64::NAN), 0);
+        assert_eq!(ranks.value(f64::NAN), i64::MIN);
         assert_eq!(ranks.value(1e300), i64::MAX);
+        let bits = OrderKeys::from_values(&[0u64, 1 << 60]);
+        assert_eq!(bits, OrderKeys::Bits(0));
+        for foreign in [u64::MAX, u64::MAX - (1 << 52)] {
+            let _ = bits.value(bits.key(foreign));
+        }
+        let _ = (
+            bits.value(f64::NAN),
+            bits.value(f64::INFINITY),
+            bits.value(-0.0),
+        );
         let offsets = OrderKeys::from_values(&[10i64, 20]);
         let _ = offsets.value(offsets.key(i64::MIN));
     }

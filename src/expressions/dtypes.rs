@@ -50,6 +50,7 @@ use pyo3_polars::export::polars_arrow::compute::utils::combine_validities_and;
 use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
 
 use crate::core::keys::{days_to_us, Affine, KeyInt, OrderKeys, US_PER_DAY};
+use crate::core::sweep::advise_huge_pages;
 
 /// What a statistic does with its values, as far as dtypes are concerned (see the table in
 /// the module documentation).
@@ -374,7 +375,7 @@ fn encode<T: PolarsNumericType>(
     fill: impl Fn(&[T::Native], &mut Vec<f64>),
 ) -> Float64Chunked {
     let chunks = ca.downcast_iter().map(|arr| {
-        let mut values = Vec::with_capacity(arr.len());
+        let mut values = output_vec(arr.len());
         fill(arr.values().as_slice(), &mut values);
         PrimitiveArray::new(
             ArrowDataType::Float64,
@@ -385,6 +386,14 @@ fn encode<T: PolarsNumericType>(
     Float64Chunked::from_chunk_iter(ca.name().clone(), chunks)
 }
 
+/// An empty vector with room for `n` values, advised onto huge pages when large (a fresh
+/// 32 MB buffer otherwise costs a page fault per 4 kB, ~1-3 ns per row).
+fn output_vec<T>(n: usize) -> Vec<T> {
+    let v = Vec::with_capacity(n);
+    advise_huge_pages(&v);
+    v
+}
+
 /// `f` of every value slot of `ca` (null slots too: `f` must not panic), validity kept.
 fn map_values<I, O>(ca: &ChunkedArray<I>, f: impl Fn(I::Native) -> O::Native) -> ChunkedArray<O>
 where
@@ -392,7 +401,8 @@ where
     O: PolarsNumericType,
 {
     let chunks = ca.downcast_iter().map(|arr| {
-        let values: Vec<O::Native> = arr.values().iter().map(|&v| f(v)).collect();
+        let mut values = output_vec(arr.len());
+        values.extend(arr.values().iter().map(|&v| f(v)));
         PrimitiveArray::from_vec(values).with_validity(arr.validity().cloned())
     });
     ChunkedArray::from_chunk_iter(ca.name().clone(), chunks)
@@ -411,12 +421,13 @@ fn zip_map<O: PolarsNumericType>(
         (lo.rechunk().into_owned(), hi.rechunk().into_owned())
     };
     let chunks = lo.downcast_iter().zip(hi.downcast_iter()).map(|(l, h)| {
-        let values: Vec<O::Native> = l
-            .values()
-            .iter()
-            .zip(h.values().iter())
-            .map(|(&a, &b)| f(a, b))
-            .collect();
+        let mut values = output_vec(l.len());
+        values.extend(
+            l.values()
+                .iter()
+                .zip(h.values().iter())
+                .map(|(&a, &b)| f(a, b)),
+        );
         let validity: Option<Bitmap> = combine_validities_and(l.validity(), h.validity());
         PrimitiveArray::from_vec(values).with_validity(validity)
     });
