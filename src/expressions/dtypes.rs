@@ -49,6 +49,7 @@ use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
 use pyo3_polars::export::polars_arrow::compute::utils::combine_validities_and;
 use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
 
+use super::series::non_null_values;
 use crate::core::keys::{days_to_us, Affine, KeyInt, OrderKeys, US_PER_DAY};
 use crate::core::sweep::advise_huge_pages;
 
@@ -264,7 +265,7 @@ where
     T: PolarsNumericType,
     T::Native: KeyInt,
 {
-    let keys = OrderKeys::new(value_range(ca), || non_null(ca));
+    let keys = OrderKeys::new(value_range(ca), || non_null_values(ca));
     let out = sweep(&encode(ca, |values, out| keys.extend_keys(values, out)))?;
     Ok(map_values::<_, T>(&out, |k| keys.value(k)))
 }
@@ -288,7 +289,7 @@ where
     T: PolarsNumericType,
     T::Native: KeyInt,
 {
-    let keys = OrderKeys::new(value_range(ca), || non_null(ca));
+    let keys = OrderKeys::new(value_range(ca), || non_null_values(ca));
     let x = encode(ca, |values, out| keys.extend_keys(values, out));
     let (lo, hi) = (min(&x)?, max(&x)?);
     // The exact difference (max >= min on every valid row).
@@ -350,23 +351,6 @@ where
         }
     }
     acc
-}
-
-/// The non-null values, in row order.
-fn non_null<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<T::Native> {
-    let mut out = Vec::with_capacity(ca.len() - ca.null_count());
-    for arr in ca.downcast_iter() {
-        match arr.validity().filter(|v| v.unset_bits() > 0) {
-            None => out.extend_from_slice(arr.values().as_slice()),
-            Some(valid) => out.extend(
-                arr.values()
-                    .iter()
-                    .zip(valid.iter())
-                    .filter_map(|(&v, ok)| ok.then_some(v)),
-            ),
-        }
-    }
-    out
 }
 
 /// An f64 column with the chunks and validity of `ca`, its values written by `fill`.

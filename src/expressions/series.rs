@@ -40,7 +40,7 @@ fn as_f64(s: &Series) -> Result<Float64Chunked, DtypeError> {
 }
 
 /// The non-null values of `ca`, in row order (for indexes built over a whole column).
-pub fn non_null_values(ca: &Float64Chunked) -> Vec<f64> {
+pub fn non_null_values<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<T::Native> {
     let mut out = Vec::with_capacity(ca.len() - ca.null_count());
     for arr in ca.downcast_iter() {
         match arr.validity().filter(|v| v.unset_bits() > 0) {
@@ -49,7 +49,7 @@ pub fn non_null_values(ca: &Float64Chunked) -> Vec<f64> {
                 arr.values()
                     .iter()
                     .zip(valid.iter())
-                    .filter_map(|(v, ok)| ok.then_some(*v)),
+                    .filter_map(|(&v, ok)| ok.then_some(v)),
             ),
         }
     }
