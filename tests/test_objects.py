@@ -313,3 +313,54 @@ def test_ew_get_keeps_its_value_after_a_null_row(name: str) -> None:
     skipped = EW_NULL[name](True).update_many([*NULL_XS, None, 3.0]).get()
     assert skipped == EW_NULL[name](False).update_many([*NULL_XS, 3.0]).get()
     assert aged != skipped
+
+
+# --- batches the in-place buffer path must not misread (found in review) -------------------
+
+
+def test_big_endian_arrays_are_read_as_numbers() -> None:
+    values = np.array([1.0, 2.0, 4.0, -8.5], dtype=">f8")
+    expected = pl.select(pss.cum_mean(values)).to_series()
+    assert pss.Mean().update_many(values).get() == expected[-1]
+    assert pss.Mean().running(values).to_list() == expected.to_list()
+    native = np.array([1.0, 2.0, 4.0, -8.5], dtype="<f8")
+    assert pss.Mean().running(native).to_list() == expected.to_list()
+
+
+def test_masked_arrays_keep_their_mask() -> None:
+    masked = np.ma.masked_array([1.0, 100.0, 3.0], mask=[False, True, False])
+    assert pss.Mean().update_many(masked).get() == 2.0
+    assert pss.Mean().running(masked).to_list() == [1.0, 1.0, 2.0]
+    assert pl.select(pss.cum_mean(masked)).to_series().to_list() == [1.0, 1.0, 2.0]
+
+
+@pytest.mark.parametrize("raw", [b"\x01\x02", bytearray(b"\x01\x02"), memoryview(b"\x01\x02")])
+def test_raw_bytes_are_refused(raw: Any) -> None:
+    with pytest.raises(TypeError, match="`values` must be"):
+        pss.Mean().update_many(raw)
+    with pytest.raises(TypeError, match="`values` must be"):
+        pss.Mean().running(raw)
+
+
+def test_numpy_bools_are_bool_options() -> None:
+    untyped: Any = pss  # numpy bools are not `bool` to a type checker
+    assert untyped.EWMean(alpha=0.5, adjust=np.bool_(False))._options()["adjust"] is False
+    assert untyped.Skew(bias=np.bool_(True))._options()["bias"] is True
+    s = pl.Series("x", [1.0, 2.0, 4.0])
+    expr = pss.rolling_mean(s, 2, center=np.bool_(True))  # type: ignore[arg-type]
+    assert pl.select(expr).to_series().to_list() == s.rolling_mean(2, center=True).to_list()
+    reversed_out = pl.select(pss.cum_mean(s, reverse=np.bool_(True)))  # type: ignore[arg-type]
+    assert reversed_out.to_series().to_list() == [7 / 3, 3.0, 4.0]
+    with pytest.raises(TypeError, match="`window_size` must be an int"):
+        pss.RollingMean(np.bool_(True))  # type: ignore[arg-type]
+
+
+def test_huge_half_life_names_half_life() -> None:
+    for make in (
+        lambda: pss.EWMean(half_life=1e300),
+        lambda: pss.ewm_var("x", half_life=2.0**63),
+        lambda: pss.RollingEWMean(5, half_life=1e17),
+    ):
+        with pytest.raises(ValueError, match="`half_life` is too large"):
+            make()
+    assert pss.EWMean(half_life=1e15).update(1.0).get() == 1.0

@@ -80,11 +80,14 @@ def as_input(expr: object, name: str = "expr") -> pl.Expr:
 
 
 def check_bool(name: str, value: object) -> bool:
-    """``value`` if it is a bool, else a TypeError naming the option."""
-    if not isinstance(value, bool):
-        msg = f"`{name}` must be a bool, got {_type_name(value)}"
-        raise TypeError(msg)
-    return value
+    """``value`` if it is a bool (a numpy bool too, as Polars), else a TypeError naming it."""
+    if isinstance(value, bool):
+        return value
+    kind = type(value)
+    if kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"):
+        return bool(value)
+    msg = f"`{name}` must be a bool, got {_type_name(value)}"
+    raise TypeError(msg)
 
 
 def check_weights(weights: object) -> None:

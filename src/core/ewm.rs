@@ -47,7 +47,12 @@ pub fn resolve_alpha(
             "half_life",
             || format!("must be > 0 (found {half_life})"),
         )?;
-        return Ok(1.0 - (-(2.0f64.ln()) / half_life).exp());
+        // Beyond ~1e16 the weight of a new value rounds to 0 in f64: say which option did it.
+        let alpha = 1.0 - (-(2.0f64.ln()) / half_life).exp();
+        ensure(alpha > 0.0, "half_life", || {
+            format!("is too large: the weight of a new value, 1 - 0.5**(1/half_life), rounds to 0 (found {half_life})")
+        })?;
+        return Ok(alpha);
     }
     let alpha = alpha.unwrap_or(f64::NAN);
     check_alpha(alpha)?;

@@ -37,9 +37,12 @@
 //!   rolling minimum, in integer arithmetic; abs_max is the exact rolling maximum of the
 //!   (wrapping) absolute values;
 //! - the arithmetic statistics of Datetime/Duration/Time (mean, median, interpolated
-//!   quantiles) run over the values as f64 when all lie within ±2^53, which is exactly what
-//!   Polars computes, else over offsets from the column's minimum ([`Affine`]), so that
-//!   nanosecond timestamps keep nanosecond precision where Polars rounds them to ~256 ns;
+//!   quantiles) run over the values as f64 when all lie within ±2^53, as Polars does (the
+//!   values agree with Polars' to the last unit where the window's f64 arithmetic is exact;
+//!   on long windows both may be one unit off the exact truncated mean, in different rows,
+//!   since their summation orders differ), else over offsets from the column's minimum
+//!   ([`Affine`]), so that nanosecond timestamps keep nanosecond precision where Polars
+//!   rounds them to ~256 ns;
 //!   results are truncated toward zero, as Polars casts them back. Date statistics are
 //!   computed in days and scaled to microseconds, as Polars.
 

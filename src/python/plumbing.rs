@@ -6,7 +6,9 @@ use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString, PyTuple, PyType};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyMemoryView, PyString, PyTuple, PyType,
+};
 use pyo3_polars::PySeries;
 
 use crate::core::{snapshot, OptionValue, StatError, Statistic};
@@ -40,9 +42,24 @@ fn batch(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
     let py = values.py();
     let series_type = series_type(py)?;
     if !values.is_instance(series_type)? {
-        if let Ok(buf) = PyBuffer::<f64>::get(values) {
-            if buf.dimensions() == 1 && buf.is_c_contiguous() {
-                return Ok(Batch::Buffer(buf));
+        if values.is_instance_of::<PyBytes>()
+            || values.is_instance_of::<PyByteArray>()
+            || values.is_instance_of::<PyMemoryView>()
+        {
+            // Raw bytes would be read as uint8 numbers; the expressions refuse them too.
+            return Err(PyTypeError::new_err(format!(
+                "`values` must be a Polars Series, numpy array, pyarrow array or sequence of numbers, got {}",
+                type_name(values)
+            )));
+        }
+        // The in-place path reads the memory as native f64: only for native byte order, and
+        // never for a masked array (its mask is not part of the buffer); those go through
+        // `pl.Series`, which honours both.
+        if !values.hasattr("mask")? {
+            if let Ok(buf) = PyBuffer::<f64>::get(values) {
+                if buf.dimensions() == 1 && buf.is_c_contiguous() && native_f64(&buf) {
+                    return Ok(Batch::Buffer(buf));
+                }
             }
         }
         let kwargs = PyDict::new(py);
@@ -55,6 +72,18 @@ fn batch(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
         return Ok(Batch::Series(s.extract::<PySeries>()?.0));
     }
     Ok(Batch::Series(values.extract::<PySeries>()?.0))
+}
+
+/// Whether the buffer's items are f64 in this machine's byte order (struct format `d`,
+/// optionally with a native/standard prefix that means the same here).
+fn native_f64(buf: &PyBuffer<f64>) -> bool {
+    let format = buf.format().to_bytes();
+    match format {
+        b"d" | b"@d" | b"=d" => true,
+        b"<d" => cfg!(target_endian = "little"),
+        b">d" | b"!d" => cfg!(target_endian = "big"),
+        _ => false,
+    }
 }
 
 fn buffer_slice(buf: &PyBuffer<f64>) -> &[f64] {
@@ -249,13 +278,20 @@ pub fn count_or(name: &str, arg: &Arg<'_>, default: u64) -> PyResult<u64> {
     }
 }
 
-/// A bool option with a default: `True` or `False` only.
+/// Whether `obj` is a numpy bool (`numpy.bool`, formerly `numpy.bool_`), which Polars'
+/// own boolean options accept.
+fn is_numpy_bool(obj: &Bound<'_, PyAny>) -> bool {
+    let t = obj.get_type();
+    let module = t.module().map(|m| m.to_string()).unwrap_or_default();
+    let name = t.name().map(|n| n.to_string()).unwrap_or_default();
+    module == "numpy" && (name == "bool" || name == "bool_")
+}
+
+/// A bool option with a default: `True` or `False` (a numpy bool too), nothing else.
 pub fn flag_or(name: &str, arg: &Arg<'_>, default: bool) -> PyResult<bool> {
     match arg {
-        Arg::Given(obj) => obj
-            .cast::<PyBool>()
-            .map(|b| b.is_true())
-            .map_err(|_| wrong_type(name, "a bool", obj)),
+        Arg::Given(obj) if obj.is_instance_of::<PyBool>() || is_numpy_bool(obj) => obj.is_truthy(),
+        Arg::Given(obj) => Err(wrong_type(name, "a bool", obj)),
         Arg::Omitted => Ok(default),
     }
 }
