@@ -781,3 +781,17 @@ def test_error_message_is_polars_wording() -> None:
         pl.exceptions.InvalidOperationError, match="operation not supported for dtype `datetime"
     ):
         pl.select(pl.lit(s).rolling_skew(2))
+
+
+def test_dates_whose_microseconds_leave_i64_are_null_as_polars() -> None:
+    """Found in review: these saturated (mean) or wrapped (peak-to-peak) instead."""
+    far = pl.Series("d", [-(2**31), 0, 3, 2**31 - 1, 7], dtype=pl.Int32).cast(pl.Date)
+    for window in (1, 2):
+        ours = pl.select(pss.rolling_mean(far, window, min_samples=1)).to_series()
+        assert_series_equal(ours, far.rolling_mean(window, min_samples=1))
+    assert pl.select(pss.cum_mean(far)).to_series().to_list()[:2] == [None, None]
+    # A span of days beyond i64 microseconds is null, as in Polars (which also gives null
+    # when one end alone is beyond ±292,471 years; we give its exact span there).
+    ours = pl.select(pss.rolling_peak_to_peak(far, 2, min_samples=1)).to_series()
+    theirs = far.rolling_max(2, min_samples=1) - far.rolling_min(2, min_samples=1)
+    assert ours.to_list()[1:4] == [None, dt.timedelta(days=3), None] == theirs.to_list()[1:4]

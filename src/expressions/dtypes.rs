@@ -212,6 +212,9 @@ pub fn run(function: &str, kind: Kind, s: &Series, stat: Stat) -> PolarsResult<S
         let days = s.to_physical_repr();
         let x = days.cast(&DataType::Float64)?;
         let y = stat.float()(x.f64()?)?;
+        // Beyond ±292,471 years microseconds leave i64: null there, as Polars.
+        let limit = i64::MAX as f64 / US_PER_DAY as f64;
+        let y = y.set(&(&y.gt(limit) | &y.lt(-limit)), None)?;
         let us = map_values::<_, Int64Type>(&y, days_to_us);
         return Ok(us
             .with_name(name)
@@ -313,11 +316,12 @@ where
             d.into_series()
         }
         _ if ca.dtype() == &DataType::Int32 => {
-            // Dates: days to microseconds.
-            zip_map::<Int64Type>(&lo, &hi, |l, h| {
+            // Dates: days to microseconds; a span beyond i64 microseconds is null, as Polars.
+            let us = zip_map::<Int64Type>(&lo, &hi, |l, h| {
                 (spread(l, h) as i64).wrapping_mul(US_PER_DAY)
-            })
-            .into_series()
+            });
+            let too_wide = (&hi - &lo).gt(i64::MAX as f64 / US_PER_DAY as f64);
+            us.set(&too_wide, None)?.into_series()
         }
         _ => zip_map::<Int64Type>(&lo, &hi, |l, h| spread(l, h) as i64).into_series(),
     })
