@@ -795,3 +795,11 @@ def test_dates_whose_microseconds_leave_i64_are_null_as_polars() -> None:
     ours = pl.select(pss.rolling_peak_to_peak(far, 2, min_samples=1)).to_series()
     theirs = far.rolling_max(2, min_samples=1) - far.rolling_min(2, min_samples=1)
     assert ours.to_list()[1:4] == [None, dt.timedelta(days=3), None] == theirs.to_list()[1:4]
+
+
+def test_unsupported_dtype_error_names_the_column() -> None:
+    frame = pl.DataFrame({"a": [1.0], "s": ["x"]})
+    with pytest.raises(pl.exceptions.ComputeError, match=r'dtype `str` \(column "s"\)'):
+        frame.select(pss.cum_mean(pl.all()))
+    with pytest.raises(pl.exceptions.ComputeError, match=r'dtype `str` \(column "s"\)'):
+        frame.lazy().select(pss.rolling_max(pl.all(), 2)).collect_schema()

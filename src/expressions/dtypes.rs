@@ -109,7 +109,10 @@ pub fn output_dtype(function: &str, kind: Kind, dtype: &DataType) -> PolarsResul
 /// plugin).
 pub fn output_field(function: &str, kind: Kind, fields: &[Field]) -> PolarsResult<Field> {
     let field = &fields[0];
-    let dtype = output_dtype(function, kind, field.dtype())?;
+    // Name the column too: with several input columns (`pl.all()`) the dtype alone may
+    // not say which one.
+    let dtype = output_dtype(function, kind, field.dtype())
+        .map_err(|e| e.wrap_msg(|msg| format!("{msg} (column \"{}\")", field.name())))?;
     Ok(Field::new(field.name().clone(), dtype))
 }
 
