@@ -45,6 +45,10 @@ BLOCKS = {
     ``h = (n - 1) * quantile``: ``'nearest'`` (Polars' default; rounds half away from zero),
     ``'lower'``, ``'higher'``, ``'midpoint'``, ``'linear'`` (River's and numpy's default) or
     ``'equiprobable'``.""",
+    "interpolation_cum": """interpolation
+    As in :func:`rolling_quantile`; ``None`` means ``'nearest'`` (Polars' default).""",
+    "quantile_bounds": """q_inf, q_sup
+    The lower and upper quantiles, ``0 <= q_inf <= q_sup <= 1``.""",
     "method": """method
     ``'exact'`` keeps every value in an order-statistic set (O(log n) per row);
     ``'p2'`` is the bounded-memory P² estimator, identical to River's. With ``'p2'`` an

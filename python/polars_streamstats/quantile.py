@@ -136,8 +136,7 @@ def cum_quantile(
     $expr
     quantile
         The quantile, in [0, 1].
-    interpolation
-        As in :func:`rolling_quantile`; ``None`` means ``'nearest'`` (Polars' default).
+    $interpolation_cum
     $method
     $min_samples_cum
     $reverse
@@ -210,10 +209,8 @@ def cum_iqr(
     Parameters
     ----------
     $expr
-    q_inf, q_sup
-        The lower and upper quantiles, ``0 <= q_inf <= q_sup <= 1``.
-    interpolation
-        As in :func:`rolling_quantile`; ``None`` means ``'nearest'`` (Polars' default).
+    $quantile_bounds
+    $interpolation_cum
     $method
     $min_samples_cum
     $reverse
@@ -257,8 +254,7 @@ def rolling_iqr(
     ----------
     $expr
     $window_size
-    q_inf, q_sup
-        The lower and upper quantiles, ``0 <= q_inf <= q_sup <= 1``.
+    $quantile_bounds
     $interpolation
     $min_samples_rolling
     $center
