@@ -6,6 +6,7 @@ use pyo3_polars::export::polars_arrow::array::PrimitiveArray;
 use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
 use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
 
+use super::dtypes::{self, Kind};
 use crate::core::sweep::{feed_dense, feed_masked, run_dense, run_masked, Running};
 use crate::core::{Kernel, StatError};
 
@@ -13,19 +14,10 @@ use crate::core::{Kernel, StatError};
 #[derive(Debug)]
 pub struct DtypeError(pub DataType);
 
-/// Whether the statistic's output for an input of `dtype` is Float32 (kept) or Float64.
-/// Errors for dtypes that are not numbers.
+/// The objects' output dtype for an input of `dtype`: that of the numeric statistics in
+/// [`dtypes::output_dtype`] (Float32 kept, other numbers Float64); an error for the rest.
 pub fn output_dtype(dtype: &DataType) -> Result<DataType, DtypeError> {
-    match dtype {
-        DataType::Float32 => Ok(DataType::Float32),
-        d if d.is_primitive_numeric()
-            || d.is_decimal()
-            || matches!(d, DataType::Boolean | DataType::Null) =>
-        {
-            Ok(DataType::Float64)
-        }
-        other => Err(DtypeError(other.clone())),
-    }
+    dtypes::output_dtype("", Kind::Numeric, dtype).map_err(|_| DtypeError(dtype.clone()))
 }
 
 /// The input as Float64, with its original dtype checked.
@@ -59,18 +51,8 @@ pub fn non_null_values<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<T::Nat
 /// Run `stat` over `s` chunk by chunk (state carried across chunks) and return the row
 /// outputs as a Series named like the input, one output chunk per input chunk.
 pub fn run_series<S: Kernel>(stat: &mut S, s: &Series) -> Result<Series, DtypeError> {
-    run_series_lagged(stat, s, 0)
-}
-
-/// Like [`run_series`], but row `i` gets the output the statistic gives at row `i + lag`
-/// (see [`run_f64`]).
-pub fn run_series_lagged<S: Kernel>(
-    stat: &mut S,
-    s: &Series,
-    lag: usize,
-) -> Result<Series, DtypeError> {
     let ca = as_f64(s)?;
-    finish(run_f64(stat, &ca, lag).into_series(), s.dtype())
+    finish(run_f64(stat, &ca, 0).into_series(), s.dtype())
 }
 
 /// Run `stat` over an f64 column, chunk by chunk (state carried across chunks), named like
