@@ -38,6 +38,10 @@ fn series_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     SERIES.import(py, "polars", "Series")
 }
 
+/// What a batch of values may be (the start of every message about a bad batch).
+const VALUES_KINDS: &str =
+    "`values` must be a Polars Series, numpy array, pyarrow array or sequence of numbers";
+
 fn batch(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
     let py = values.py();
     let series_type = series_type(py)?;
@@ -48,7 +52,7 @@ fn batch(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
         {
             // Raw bytes would be read as uint8 numbers; the expressions refuse them too.
             return Err(PyTypeError::new_err(format!(
-                "`values` must be a Polars Series, numpy array, pyarrow array or sequence of numbers, got {}",
+                "{VALUES_KINDS}, got {}",
                 type_name(values)
             )));
         }
@@ -64,11 +68,9 @@ fn batch(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
         }
         let kwargs = PyDict::new(py);
         kwargs.set_item("values", values)?;
-        let s = series_type.call((), Some(&kwargs)).map_err(|e| {
-            PyTypeError::new_err(format!(
-                "`values` must be a Polars Series, numpy array, pyarrow array or sequence of numbers ({e})"
-            ))
-        })?;
+        let s = series_type
+            .call((), Some(&kwargs))
+            .map_err(|e| PyTypeError::new_err(format!("{VALUES_KINDS} ({e})")))?;
         return Ok(Batch::Series(s.extract::<PySeries>()?.0));
     }
     Ok(Batch::Series(values.extract::<PySeries>()?.0))
