@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 from polars.plugins import register_plugin_function
@@ -97,22 +98,84 @@ def check_weights(weights: object) -> None:
         raise ValueError(msg)
 
 
+def refuse_duration(function: str, name: str, value: object, expected: str) -> None:
+    """Refuse a duration as ``function``'s row-count option ``name`` (its ``_by`` twin's)."""
+    if isinstance(value, str | timedelta):
+        msg = (
+            f"`{name}` must be {expected}, got {_type_name(value)} (a duration is for "
+            f"`{function}_by`, which takes the time column `by`)"
+        )
+        raise TypeError(msg)
+
+
+def duration(name: str, value: object) -> str:
+    """A window length or half-life as the Polars duration string the ``_by`` plugins read.
+
+    A string is passed on as it is (the object built from it checks it); a
+    ``datetime.timedelta`` (a pandas ``Timedelta`` too) becomes its exact length in
+    microseconds, ``"<n>us"`` (in nanoseconds, ``"<n>ns"``, when it has a nanosecond part).
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, timedelta):
+        micros = (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds
+        nanos = getattr(value, "nanoseconds", 0)  # pandas.Timedelta: 0..999 ns beyond the us
+        if micros < 0 or (micros == 0 and not nanos):
+            msg = f"`{name}` must be a positive duration, got {value!r}"
+            raise ValueError(msg)
+        return f"{micros * 1000 + nanos}ns" if nanos else f"{micros}us"
+    msg = (
+        f"`{name}` must be a duration string such as '5m' or a datetime.timedelta, "
+        f"got {_type_name(value)}"
+    )
+    raise TypeError(msg)
+
+
+CLOSED: Final = ("left", "right", "both", "none")
+
+
+def check_closed(closed: object) -> str:
+    """``closed`` if it names one of Polars' four window ends, else an error naming it."""
+    choices = ", ".join(repr(c) for c in CLOSED)
+    if not isinstance(closed, str):
+        msg = f"`closed` must be one of {choices}, got {_type_name(closed)}"
+        raise TypeError(msg)
+    if closed not in CLOSED:
+        msg = f"`closed` must be one of {choices}, got {closed!r}"
+        raise ValueError(msg)
+    return closed
+
+
+_NO_BY: Final = object()
+
+
 def call(
-    function_name: str, expr: IntoExpr, kwargs: dict[str, Any], *, reverse: bool = False
+    function_name: str,
+    expr: IntoExpr,
+    kwargs: dict[str, Any],
+    *,
+    reverse: bool = False,
+    by: object = _NO_BY,
 ) -> pl.Expr:
     """Apply the plugin function ``function_name`` to ``expr``.
 
     Every statistic carries state from row to row, so it is registered as not elementwise:
     Polars then hands the plugin whole columns (or whole groups) in row order. With
     ``reverse`` the statistic runs from the last row to the first, as Polars' ``cum_*``.
+    A ``by`` (the time column of a ``_by`` function, read by the same input rule as
+    ``expr``) is the plugin's second input.
     """
     source = as_input(expr)
+    args = [source] if by is _NO_BY else [source, as_input(by, "by")]
     if check_bool("reverse", reverse):
-        source = source.reverse()
+        if len(args) > 1:
+            msg = "`reverse` is not supported with a `by` column"
+            raise ValueError(msg)
+        args = [source.reverse()]
     out = register_plugin_function(
         plugin_path=PLUGIN_PATH,
         function_name=function_name,
-        args=source,
+        args=args,
         kwargs=kwargs,
         is_elementwise=False,
     )

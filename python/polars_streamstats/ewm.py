@@ -56,6 +56,7 @@ def ewm_mean(
     >>> df.select(pss.ewm_mean("x", alpha=0.5, adjust=False))["x"].to_list()
     [1.0, 2.0, None, 2.0]
     """
+    _plugin.refuse_duration("ewm_mean", "half_life", half_life, "a float")
     opts = EWMean(
         com=com,
         span=span,
@@ -110,6 +111,7 @@ def ewm_var(
     >>> pl.select(pss.ewm_var(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
     [0.0, 1.0, 0.5]
     """
+    _plugin.refuse_duration("ewm_var", "half_life", half_life, "a float")
     opts = EWVar(
         com=com,
         span=span,
@@ -163,6 +165,7 @@ def ewm_std(
     >>> pl.select(pss.ewm_std(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
     [0.0, 1.0, 0.7071067811865476]
     """
+    _plugin.refuse_duration("ewm_std", "half_life", half_life, "a float")
     opts = EWStd(
         com=com,
         span=span,
@@ -214,6 +217,7 @@ def rolling_ewm_mean(
     >>> pl.select(pss.rolling_ewm_mean(s, 2, alpha=0.5))["x"].to_list()
     [1.0, 1.6666666666666665, 2.6666666666666665, 3.6666666666666665]
     """
+    _plugin.refuse_duration("rolling_ewm_mean", "window_size", window_size, "an int")
     opts = RollingEWMean(
         window_size=window_size,
         com=com,
