@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import re
 import textwrap
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ import pytest
 from polars.testing import assert_frame_equal, assert_series_equal
 
 import polars_streamstats as pss
-from polars_streamstats import namespace
+from polars_streamstats import _plugin, namespace
 
 # Untyped views, for calls that a type checker would (rightly) reject.
 untyped: Any = pss
@@ -52,10 +54,25 @@ POLARS_TWINS = {
 POLARS_KWARGS: dict[str, dict[str, Any]] = {"ewm_mean": {"alpha": 0.3}}
 POLARS_KWARGS["ewm_var"] = POLARS_KWARGS["ewm_std"] = POLARS_KWARGS["ewm_mean"]
 
+# The time-window functions Polars has: (arguments after the input, keyword arguments).
+BY_TWINS: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+    "rolling_mean_by": (("t", "3i"), {}),
+    "rolling_var_by": (("t", "3i"), {"ddof": 0}),
+    "rolling_std_by": (("t", "3i"), {}),
+    "rolling_min_by": (("t", "3i"), {"closed": "both"}),
+    "rolling_max_by": (("t", "3i"), {"closed": "left"}),
+    "rolling_median_by": (("t", "3i"), {"min_samples": 2}),
+    "rolling_quantile_by": (("t", "3i"), {"quantile": 0.25, "closed": "none"}),
+    "ewm_mean_by": (("t",), {"half_life": "2i"}),
+}
+BY_FUNCTIONS = sorted(n for n in FUNCTIONS if n.endswith("_by"))
+
 
 def test_every_function_is_listed() -> None:
-    assert len(FUNCTIONS) == 28
-    assert set(FUNCTIONS) >= set(POLARS_TWINS)
+    assert len(FUNCTIONS) == 44
+    assert set(FUNCTIONS) >= set(POLARS_TWINS) | set(BY_TWINS)
+    assert {n.removesuffix("_by") for n in BY_FUNCTIONS} <= set(FUNCTIONS)
+    assert len(BY_FUNCTIONS) == 16
 
 
 @pytest.mark.parametrize("name", sorted(POLARS_TWINS))
@@ -74,6 +91,52 @@ def test_same_positional_call_as_polars(name: str) -> None:
     theirs = s.to_frame().select(getattr(pl.col("x"), name)(*args, **kwargs))
     assert_frame_equal(ours, theirs, check_exact=False, rel_tol=1e-12)
     assert_series_equal(getattr(ns(s), name)(*args, **kwargs), getattr(s, name)(*args, **kwargs))
+
+
+@pytest.mark.parametrize("name", sorted(BY_TWINS))
+def test_by_parameters_stand_where_polars_puts_them(name: str) -> None:
+    ours = list(inspect.signature(FUNCTIONS[name]).parameters.values())[1:]
+    theirs = list(inspect.signature(getattr(pl.Expr, name)).parameters.values())[1:]
+    assert [(p.name, p.kind, p.default) for p in ours] == [
+        (p.name, p.kind, p.default) for p in theirs
+    ]
+
+
+@pytest.mark.parametrize("name", BY_FUNCTIONS)
+def test_by_functions_share_the_row_versions_options(name: str) -> None:
+    """Same options and defaults as the row version, but min_samples=1 and closed for center."""
+    ours = inspect.signature(FUNCTIONS[name]).parameters
+    assert list(ours)[:2] == ["expr", "by"]
+    assert all(p.kind is p.KEYWORD_ONLY for p in list(ours.values())[3:])
+    if name.startswith("ewm_"):
+        assert ours["half_life"].default is inspect.Parameter.empty
+        return
+    rows = inspect.signature(FUNCTIONS[name.removesuffix("_by")]).parameters
+    assert (ours["min_samples"].default, ours["closed"].default) == (1, "right")
+    shared = set(rows) - {"expr", "window_size", "weights", "center", "min_samples"}
+    shared -= {"quantile", "interpolation"} if name == "rolling_quantile_by" else set()
+    assert {k: ours[k].default for k in shared} == {k: rows[k].default for k in shared}
+    assert set(ours) - set(rows) == {"by", "closed"}
+
+
+BY_FRAME = pl.DataFrame(
+    {
+        "t": [0, 1, 1, 3, 7, 8, 8, 15, 16],
+        "x": [1.0, 3.0, None, 8.0, 5.0, -2.0, 4.0, 6.0, 0.5],
+    }
+)
+
+
+@pytest.mark.parametrize("name", sorted(BY_TWINS))
+def test_by_same_call_as_polars(name: str) -> None:
+    args, kwargs = BY_TWINS[name]
+    theirs = BY_FRAME.select(getattr(pl.col("x"), name)(*args, **kwargs))
+    ours = BY_FRAME.select(getattr(ns(pl.col("x")), name)(*args, **kwargs))
+    assert_frame_equal(ours, theirs, check_exact=False, rel_tol=1e-12)
+    assert_frame_equal(BY_FRAME.select(FUNCTIONS[name]("x", *args, **kwargs)), ours)
+    series_args = (BY_FRAME["t"], *args[1:])
+    got = getattr(ns(BY_FRAME["x"]), name)(*series_args, **kwargs)
+    assert_series_equal(got, ours.to_series())
 
 
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
@@ -281,7 +344,9 @@ def test_quantile_defaults_are_polars() -> None:
     assert_series_equal(median, s.rolling_median(window_size=len(s), min_samples=1))
 
 
-@pytest.mark.parametrize("name", [n for n in FUNCTIONS if n.startswith("rolling_")])
+@pytest.mark.parametrize(
+    "name", [n for n in FUNCTIONS if n.startswith("rolling_") and not n.endswith("_by")]
+)
 def test_window_size_zero_gives_nulls(name: str) -> None:
     function = FUNCTIONS[name]
     s = pl.Series("x", [1.0, 2.0, None, 4.0])
@@ -291,6 +356,124 @@ def test_window_size_zero_gives_nulls(name: str) -> None:
     assert out.null_count() == len(s)
     if name in ("rolling_mean", "rolling_median", "rolling_max"):
         assert_series_equal(out, getattr(s, name)(0))
+
+
+# --- time windows: durations, closed, by ---------------------------------------------------
+
+
+def _by_call(name: str, **options: Any) -> pl.Expr:
+    """``name`` on ("x", "t") with a valid window/half-life unless ``options`` replace it."""
+    function = FUNCTIONS[name]
+    if name.startswith("ewm_"):
+        return function("x", "t", **{"half_life": "2i", **options})
+    window = options.pop("window_size", "3i")
+    extra: dict[str, Any] = {"quantile": 0.5} if name == "rolling_quantile_by" else {}
+    if name == "rolling_ewm_mean_by":
+        extra = {"alpha": 0.5}
+    return function("x", "t", window, **extra, **options)
+
+
+def test_timedelta_is_an_exact_duration_string() -> None:
+    assert _plugin.duration("window_size", timedelta(hours=1)) == "3600000000us"
+    assert _plugin.duration("half_life", timedelta(days=2, microseconds=3)) == ("172800000003us")
+    assert _plugin.duration("window_size", "1h30m") == "1h30m"
+    assert _plugin.duration("window_size", pd.Timedelta(1, "ns")) == "1ns"
+    assert _plugin.duration("window_size", pd.Timedelta("1s 5ns")) == "1000000005ns"
+    assert _plugin.duration("window_size", pd.Timedelta("2s")) == "2000000us"
+
+
+@pytest.mark.parametrize("name", BY_FUNCTIONS)
+@pytest.mark.parametrize("bad", [5, 2.5, None, True, np.timedelta64(5, "m")])
+def test_a_duration_must_be_a_string_or_timedelta(name: str, bad: object) -> None:
+    option = "half_life" if name.startswith("ewm_") else "window_size"
+    message = (
+        f"`{option}` must be a duration string such as '5m' or a datetime.timedelta, "
+        f"got {_plugin._type_name(bad)}"
+    )
+    with pytest.raises(TypeError, match=f"^{re.escape(message)}$"):
+        _by_call(name, **{option: bad})
+
+
+@pytest.mark.parametrize("name", BY_FUNCTIONS)
+@pytest.mark.parametrize(
+    "bad", [timedelta(0), timedelta(microseconds=-1), -timedelta(hours=1), pd.Timedelta(0)]
+)
+def test_a_timedelta_must_be_positive(name: str, bad: object) -> None:
+    option = "half_life" if name.startswith("ewm_") else "window_size"
+    with pytest.raises(ValueError, match=f"`{option}` must be a positive duration"):
+        _by_call(name, **{option: bad})
+
+
+@pytest.mark.parametrize("name", [n for n in BY_FUNCTIONS if n.startswith("rolling_")])
+def test_closed_is_one_of_four(name: str) -> None:
+    with pytest.raises(ValueError, match="`closed` must be one of 'left', 'right', 'both', 'none'"):
+        _by_call(name, closed="middle")
+    with pytest.raises(TypeError, match=r"`closed` must be one of .*, got NoneType"):
+        _by_call(name, closed=None)
+
+
+@pytest.mark.parametrize("name", BY_FUNCTIONS)
+@pytest.mark.parametrize("bad", ["5 minutes", "1mo", "1y", "0i", "", "5x"])
+def test_bad_duration_strings_fail_at_build_time(name: str, bad: str) -> None:
+    option = "half_life" if name.startswith("ewm_") else "window_size"
+    with pytest.raises(ValueError, match=f"`{option}`"):
+        _by_call(name, **{option: bad})
+
+
+@pytest.mark.parametrize("name", BY_FUNCTIONS)
+def test_by_follows_the_input_rule(name: str) -> None:
+    function: Any = FUNCTIONS[name]
+    args: tuple[Any, ...] = () if name.startswith("ewm_") else ("3i",)
+    kwargs: dict[str, Any] = {"half_life": "2i"} if name.startswith("ewm_") else {}
+    kwargs |= {"quantile": 0.5} if name == "rolling_quantile_by" else {}
+    kwargs |= {"alpha": 0.5} if name == "rolling_ewm_mean_by" else {}
+    for bad, error in ((5, TypeError), (None, TypeError), ([], ValueError), (b"t", TypeError)):
+        with pytest.raises(error, match="`by`"):
+            function("x", bad, *args, **kwargs)
+    with pytest.raises(TypeError, match="`expr`"):
+        function(5, "t", *args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: untyped.rolling_mean("a", timedelta(hours=1)), "got datetime.timedelta"),
+        (lambda: untyped.rolling_quantile("a", 0.5, "linear", "5m"), "got str"),
+        (lambda: untyped.rolling_median("a", "5m"), "got str"),
+        (lambda: untyped.rolling_iqr("a", "5m"), "got str"),
+        (lambda: untyped.rolling_ewm_mean("a", "5m", alpha=0.5), "got str"),
+    ],
+)
+def test_row_functions_refuse_a_duration_window(call: Callable[[], object], message: str) -> None:
+    with pytest.raises(TypeError, match=f"`window_size` must be an int, {message} .*_by`"):
+        call()
+
+
+@pytest.mark.parametrize("name", ["ewm_mean", "ewm_var", "ewm_std"])
+def test_ewm_refuses_a_duration_half_life(name: str) -> None:
+    with pytest.raises(TypeError, match=f"`half_life` must be a float, got str .*`{name}_by`"):
+        FUNCTIONS[name]("a", half_life="1h")
+
+
+def test_by_takes_a_datetime_column_and_a_timedelta() -> None:
+    frame = pl.DataFrame(
+        {
+            "ts": [datetime(2024, 1, 1, 9, m) for m in (0, 1, 1, 3, 7)],
+            "x": [1.0, 3.0, 2.0, 8.0, 5.0],
+        }
+    )
+    ours = frame.select(pss.rolling_mean_by("x", "ts", timedelta(minutes=3)))
+    assert_frame_equal(ours, frame.select(pl.col("x").rolling_mean_by("ts", "3m")))
+    assert_frame_equal(ours, frame.select(pss.rolling_mean_by("x", pl.col("ts"), "180s")))
+
+
+def test_series_namespace_takes_a_series_by() -> None:
+    x = pl.Series("price", [1.0, 3.0, 2.0, 8.0])
+    t = pl.Series("t", [3, 0, 1, 1])  # unsorted
+    out = ns(x).rolling_max_by(t, "2i")
+    assert out.name == "price"
+    assert out.to_list() == [1.0, 3.0, 8.0, 8.0]
+    assert_series_equal(out, x.rolling_max_by(t, "2i"))
 
 
 # --- typing -------------------------------------------------------------------------------
@@ -308,6 +491,9 @@ def test_mypy_sees_the_namespace_signatures(tmp_path: Path) -> None:
 
             e: pl.Expr = pss.ExprNamespace(pl.col("x")).rolling_quantile(0.9, window_size=10)
             s: pl.Series = pss.SeriesNamespace(pl.Series([1.0])).cum_mean(min_samples=2)
+            b: pl.Expr = pss.ExprNamespace(pl.col("x")).rolling_quantile_by(
+                "t", "5m", quantile=0.9, closed="both"
+            )
             """
         )
     )
@@ -320,6 +506,8 @@ def test_mypy_sees_the_namespace_signatures(tmp_path: Path) -> None:
 
             pss.ExprNamespace(pl.col("x")).rolling_mean(window="5")
             e: pl.Expr = pss.SeriesNamespace(pl.Series([1.0])).cum_mean()
+            pss.rolling_mean_by("x", "t", 5)
+            pss.ewm_var_by("x", "t", half_life="1h", closed="left")
             """
         )
     )
@@ -329,3 +517,5 @@ def test_mypy_sees_the_namespace_signatures(tmp_path: Path) -> None:
     assert status == 1
     assert 'Unexpected keyword argument "window"' in out
     assert 'Incompatible types in assignment (expression has type "Series"' in out
+    assert 'Argument 3 to "rolling_mean_by" has incompatible type "int"' in out
+    assert 'Unexpected keyword argument "closed" for "ewm_var_by"' in out

@@ -13,7 +13,9 @@ Import it as ``pss``::
 Every statistic exists twice, as an expression function and as an incremental object; both
 run the same Rust kernel and give bit-identical numbers on the same data. Every function is
 also a method of the ``pss`` namespace of expressions and Series
-(``pl.col("x").pss.rolling_mean(20)``, ``series.pss.rolling_mean(20)``).
+(``pl.col("x").pss.rolling_mean(20)``, ``series.pss.rolling_mean(20)``). The ``_by``
+functions use a time window instead of a count of rows
+(``pss.rolling_quantile_by("price", "ts", "5m", quantile=0.9)``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,24 @@ from polars_streamstats._internal import (
     Skew,
     Std,
     Var,
+)
+from polars_streamstats.by import (
+    ewm_mean_by,
+    ewm_std_by,
+    ewm_var_by,
+    rolling_abs_max_by,
+    rolling_ewm_mean_by,
+    rolling_iqr_by,
+    rolling_kurtosis_by,
+    rolling_max_by,
+    rolling_mean_by,
+    rolling_median_by,
+    rolling_min_by,
+    rolling_peak_to_peak_by,
+    rolling_quantile_by,
+    rolling_skew_by,
+    rolling_std_by,
+    rolling_var_by,
 )
 from polars_streamstats.ewm import ewm_mean, ewm_std, ewm_var, rolling_ewm_mean
 from polars_streamstats.moments import (
@@ -127,19 +147,35 @@ __all__ = [
     "cum_std",
     "cum_var",
     "ewm_mean",
+    "ewm_mean_by",
     "ewm_std",
+    "ewm_std_by",
     "ewm_var",
+    "ewm_var_by",
     "rolling_abs_max",
+    "rolling_abs_max_by",
     "rolling_ewm_mean",
+    "rolling_ewm_mean_by",
     "rolling_iqr",
+    "rolling_iqr_by",
     "rolling_kurtosis",
+    "rolling_kurtosis_by",
     "rolling_max",
+    "rolling_max_by",
     "rolling_mean",
+    "rolling_mean_by",
     "rolling_median",
+    "rolling_median_by",
     "rolling_min",
+    "rolling_min_by",
     "rolling_peak_to_peak",
+    "rolling_peak_to_peak_by",
     "rolling_quantile",
+    "rolling_quantile_by",
     "rolling_skew",
+    "rolling_skew_by",
     "rolling_std",
+    "rolling_std_by",
     "rolling_var",
+    "rolling_var_by",
 ]

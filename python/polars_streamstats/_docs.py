@@ -56,6 +56,44 @@ BLOCKS = {
     "decay": """com, span, half_life, alpha
     The decay, given exactly one way: :math:`\\alpha = 1/(1+com)`, :math:`2/(span+1)`,
     :math:`1-\\exp(-\\ln 2/half\\_life)`, or directly with :math:`0 < \\alpha \\le 1`.""",
+    "by": """by
+    The time of each row: a column name or an expression (read like ``expr``; on a Series
+    namespace, a Series), of dtype Date, Datetime (any unit, with or without a time zone),
+    Int32, Int64, UInt32 or UInt64. It need not be sorted and may repeat times.""",
+    "window_size_by": """window_size
+    The length of the window: a Polars duration string (``'5m'``, ``'1h30m'``, ``'250ms'``,
+    ``'3d'``; ``'5i'`` for an integer ``by``) or a ``datetime.timedelta`` (used exactly, in
+    microseconds). Must be positive. ``'d'`` and ``'w'`` are 24 and 168 hours; calendar
+    units (``'mo'``, ``'q'``, ``'y'``) and an invalid string raise ``ValueError`` when the
+    expression is built.""",
+    "closed": """closed
+    Which ends of the window belong to it: ``'right'`` (the default) ``(t - w, t]``,
+    ``'left'`` ``[t - w, t)``, ``'both'`` ``[t - w, t]``, ``'none'`` ``(t - w, t)``, with
+    ``w = window_size``, as in Polars.""",
+    "min_samples_by": """min_samples
+    Non-null values the window needs for a result (the output is null with fewer).""",
+    "half_life_by": """half_life
+    The time in which a weight halves: a Polars duration string (``'1h'``; ``'5i'`` for an
+    integer ``by``) or a positive ``datetime.timedelta``, as ``window_size`` of
+    :func:`rolling_mean_by`.""",
+    "time_window": """The window of the row at time ``t`` holds the rows whose ``by`` lies in
+``(t - window_size, t]`` (for ``closed='right'``; see ``closed``). Rows with equal times
+share one window: each of them sees all of them, the later rows included. The statistic
+uses the non-null values of the window; a null value row outputs the statistic of its
+window (not null), and ``min_samples`` counts non-null values. A null ``by`` gives a null
+output and its row joins no window. ``by`` need not be sorted: the rows are taken in time
+order and the results written back in row order.""",
+    "ewm_var_by": r"""The weights are those of :func:`ewm_mean_by`: the value ``i`` (of the
+non-null values so far, in time order) has weight
+:math:`w_i = \alpha_i \prod_{j > i} (1 - \alpha_j)`, with
+:math:`\alpha_i = 1 - 0.5^{dt_i / half\_life}` (:math:`\alpha = 1` for the first value),
+so that :math:`\sum w_i = 1` and the mean is :math:`\bar x = \sum w_i x_i`. The biased
+variance is :math:`\sum w_i (x_i - \bar x)^2`; the unbiased one (``bias=False``, the
+default) divides it by :math:`1 - \sum w_i^2` (Polars' and pandas' ``adjust=False``
+correction) and is null at the first value. On a regular time grid this is
+``ewm_var(half_life=h, adjust=False)`` with ``h`` the half-life in grid steps. Computed by
+updating the weighted moments (no :math:`E[x^2] - E[x]^2`). Null values, null times, equal
+times and an unsorted ``by`` as in :func:`ewm_mean_by`.""",
     "returns": """Returns
 -------
 polars.Expr

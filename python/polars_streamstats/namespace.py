@@ -23,6 +23,7 @@ from typing import Concatenate, Generic, ParamSpec, Self, overload
 
 import polars as pl
 
+from polars_streamstats import by as b
 from polars_streamstats import ewm
 from polars_streamstats import moments as m
 from polars_streamstats import quantile as q
@@ -112,6 +113,22 @@ class _Methods:
     rolling_max = Method(m.rolling_max)
     rolling_peak_to_peak = Method(m.rolling_peak_to_peak)
     rolling_abs_max = Method(m.rolling_abs_max)
+    ewm_mean_by = Method(b.ewm_mean_by)
+    ewm_std_by = Method(b.ewm_std_by)
+    ewm_var_by = Method(b.ewm_var_by)
+    rolling_abs_max_by = Method(b.rolling_abs_max_by)
+    rolling_ewm_mean_by = Method(b.rolling_ewm_mean_by)
+    rolling_iqr_by = Method(b.rolling_iqr_by)
+    rolling_kurtosis_by = Method(b.rolling_kurtosis_by)
+    rolling_max_by = Method(b.rolling_max_by)
+    rolling_mean_by = Method(b.rolling_mean_by)
+    rolling_median_by = Method(b.rolling_median_by)
+    rolling_min_by = Method(b.rolling_min_by)
+    rolling_peak_to_peak_by = Method(b.rolling_peak_to_peak_by)
+    rolling_quantile_by = Method(b.rolling_quantile_by)
+    rolling_skew_by = Method(b.rolling_skew_by)
+    rolling_std_by = Method(b.rolling_std_by)
+    rolling_var_by = Method(b.rolling_var_by)
 
 
 @pl.api.register_expr_namespace("pss")
