@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
+use super::window::{Fifo, Span, Window, Windowed};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// Resolve Polars' four ways of giving the decay into `alpha`; exactly one must be given.
@@ -442,55 +443,68 @@ impl Statistic for EwStd {
 }
 
 /// Options of [`RollingEwMean`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollingEwmOptions {
     pub alpha: f64,
-    pub window_size: u64,
+    pub window: Span,
     pub min_samples: u64,
 }
 
-/// Exponentially weighted mean of the last `window_size` rows: the value `k` rows back has
-/// weight `(1 - alpha)^k`, normalised over the non-null values in the window.
+/// The rows of an exponentially weighted window: the value `k` rows back has weight
+/// `(1 - alpha)^k`, normalised over the non-null values held.
 ///
-/// O(1) per row: the window's weighted mean and weight sum are updated as a row enters and
-/// as the oldest leaves (its weight is then `(1 - alpha)^window_size`). Working with the mean
-/// rather than a weighted sum keeps precision on data far from zero, and every rounding
-/// error is damped by `1 - alpha` per row, so nothing drifts. Non-finite values are counted
-/// apart (their presence decides the output: NaN, or ±inf) and so they leave the window
-/// cleanly. A null row outputs null, as in `ewm_mean`; with `window_size` at least the
-/// length of the data this equals `ewm_mean(adjust=True, ignore_nulls=False)`. With
-/// `window_size = 0` the window is always empty and every output null.
+/// O(1) per row: the weighted mean and weight sum are updated as a row enters and as the
+/// oldest leaves (its weight is then `(1 - alpha)^(rows - 1)`). Working with the mean rather
+/// than a weighted sum keeps precision on data far from zero, and every rounding error is
+/// damped by `1 - alpha` per row, so nothing drifts. Non-finite values are counted apart
+/// (their presence decides the output: NaN, or ±inf) and so they leave the window cleanly.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RollingEwMean {
-    opts: RollingEwmOptions,
-    /// `(1 - alpha)^window_size`: the weight of the row that leaves.
-    leave_weight: f64,
-    /// The last `window_size` rows, oldest first.
-    window: VecDeque<Option<f64>>,
-    /// Weighted mean and weight sum of the finite values in the window.
+pub struct EwRows {
+    /// `1 - alpha`: the ageing of a row per newer row.
+    decay: f64,
+    rows: VecDeque<Option<f64>>,
+    /// Weighted mean and weight sum of the finite values held.
     mean: f64,
     weight: f64,
     finite: u64,
     nan: u64,
     pos_inf: u64,
     neg_inf: u64,
+    #[serde(skip)]
+    leave: AgeWeight,
 }
 
-impl RollingEwMean {
-    pub fn new(opts: RollingEwmOptions) -> Result<Self, StatError> {
-        check_alpha(opts.alpha)?;
-        Ok(RollingEwMean {
-            opts,
-            leave_weight: leave_weight(opts),
-            window: VecDeque::new(),
+/// `(k, decay^k)` for the last `k` asked (a full row-count window always asks the same).
+/// Derived data: not serialised, and equal whatever it remembers.
+#[derive(Debug, Clone, Copy)]
+struct AgeWeight(usize, f64);
+
+impl Default for AgeWeight {
+    fn default() -> Self {
+        AgeWeight(0, 1.0)
+    }
+}
+
+impl PartialEq for AgeWeight {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl EwRows {
+    fn new(alpha: f64) -> Self {
+        EwRows {
+            decay: 1.0 - alpha,
+            rows: VecDeque::new(),
             mean: 0.0,
             weight: 0.0,
             finite: 0,
             nan: 0,
             pos_inf: 0,
             neg_inf: 0,
-        })
+            leave: AgeWeight::default(),
+        }
     }
 
     fn count_class(&mut self, v: f64, delta: i64) {
@@ -506,9 +520,13 @@ impl RollingEwMean {
         *slot = slot.wrapping_add_signed(delta);
     }
 
-    fn value(&self) -> Option<f64> {
-        let n = self.finite + self.nan + self.pos_inf + self.neg_inf;
-        if n == 0 || n < self.opts.min_samples {
+    fn count(&self) -> u64 {
+        self.finite + self.nan + self.pos_inf + self.neg_inf
+    }
+
+    fn value(&self, min_samples: u64) -> Option<f64> {
+        let n = self.count();
+        if n == 0 || n < min_samples {
             None
         } else if self.nan > 0 || (self.pos_inf > 0 && self.neg_inf > 0) {
             Some(f64::NAN)
@@ -520,80 +538,21 @@ impl RollingEwMean {
             Some(self.mean)
         }
     }
-}
 
-fn leave_weight(opts: RollingEwmOptions) -> f64 {
-    (1.0 - opts.alpha).powf(opts.window_size as f64)
-}
-
-impl Kernel for RollingEwMean {
+    /// `decay^k`, remembered for the last `k`.
     #[inline]
-    fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        if self.opts.window_size == 0 {
-            // An empty window (as Polars' `window_size=0`): every output is null.
-            return None;
+    fn weight_of_age(&mut self, k: usize) -> f64 {
+        if self.leave.0 != k {
+            self.leave = AgeWeight(k, self.decay.powf(k as f64));
         }
-        // Age the window by one row.
-        self.weight *= 1.0 - self.opts.alpha;
-        if self.window.len() as u64 == self.opts.window_size {
-            if let Some(Some(old)) = self.window.pop_front() {
-                self.count_class(old, -1);
-                if old.is_finite() {
-                    if self.finite == 0 {
-                        self.mean = 0.0;
-                        self.weight = 0.0;
-                    } else if self.leave_weight > 0.0 {
-                        // The leaving row has the smallest weight in the window, so `rest`
-                        // keeps at least half of `weight`: no cancellation. It only reaches 0
-                        // when every remaining weight has underflowed.
-                        let rest = self.weight - self.leave_weight;
-                        if rest > 0.0 {
-                            self.mean += (self.mean - old) * (self.leave_weight / rest);
-                            self.weight = rest;
-                        } else {
-                            self.weight = 0.0;
-                        }
-                    }
-                }
-            }
-        }
-        self.window.push_back(x);
-        let x = x?;
-        self.count_class(x, 1);
-        if x.is_finite() {
-            self.weight += 1.0;
-            self.mean += (x - self.mean) * (1.0 / self.weight);
-        }
-        self.value()
-    }
-}
-
-impl Statistic for RollingEwMean {
-    const NAME: &'static str = "RollingEWMean";
-
-    fn get(&self) -> Option<f64> {
-        self.value()
+        self.leave.1
     }
 
+    /// Check a decoded state: the counts of value classes match the rows.
     fn validate(&self) -> Result<(), StatError> {
-        check_alpha(self.opts.alpha)?;
-        decoded::counts_fit(&self.options())?;
-        // The default min_samples=1 stands with an empty window (0 and 1 mean the same).
-        decoded::min_samples_fit(self.opts.min_samples, self.opts.window_size, 1)?;
         check_weight(self.weight)?;
-        if self.window.len() as u64 > self.opts.window_size {
-            return Err(StatError::InvalidState(
-                "window holds more rows than window_size".into(),
-            ));
-        }
-        let expected = leave_weight(self.opts);
-        if !(self.leave_weight - expected).abs().le(&(1e-12 * expected)) {
-            return Err(StatError::InvalidState(
-                "leaving weight does not match alpha and window_size".into(),
-            ));
-        }
-        let mut probe = RollingEwMean::new(self.opts)?;
-        for v in self.window.iter().flatten() {
+        let mut probe = EwRows::new(1.0 - self.decay);
+        for v in self.rows.iter().flatten() {
             probe.count_class(*v, 1);
         }
         if (probe.finite, probe.nan, probe.pos_inf, probe.neg_inf)
@@ -605,13 +564,137 @@ impl Statistic for RollingEwMean {
         }
         Ok(())
     }
+}
+
+impl Fifo for EwRows {
+    #[inline]
+    fn push(&mut self, x: Option<f64>) {
+        // Every row held ages by one row.
+        self.weight *= self.decay;
+        self.rows.push_back(x);
+        if let Some(x) = x {
+            self.count_class(x, 1);
+            if x.is_finite() {
+                self.weight += 1.0;
+                self.mean += (x - self.mean) * (1.0 / self.weight);
+            }
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        let age = self.rows.len().saturating_sub(1);
+        let Some(Some(old)) = self.rows.pop_front() else {
+            return;
+        };
+        self.count_class(old, -1);
+        if !old.is_finite() {
+            return;
+        }
+        if self.finite == 0 {
+            self.mean = 0.0;
+            self.weight = 0.0;
+            return;
+        }
+        let leave = self.weight_of_age(age);
+        if leave > 0.0 {
+            // The leaving row has the smallest weight held, so `rest` keeps at least half of
+            // `weight`: no cancellation. It only reaches 0 when every remaining weight has
+            // underflowed.
+            let rest = self.weight - leave;
+            if rest > 0.0 {
+                self.mean += (self.mean - old) * (leave / rest);
+                self.weight = rest;
+            } else {
+                self.weight = 0.0;
+            }
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+/// Exponentially weighted mean of a window of rows ([`EwRows`]): the last `window_size` rows
+/// or a time window. A null row outputs null, as in `ewm_mean`; with a row window at least
+/// the length of the data this equals `ewm_mean(adjust=True, ignore_nulls=False)`. With
+/// `window_size = 0` the window is always empty and every output null.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollingEwMean {
+    opts: RollingEwmOptions,
+    window: Window<EwRows>,
+}
+
+impl RollingEwMean {
+    pub fn new(opts: RollingEwmOptions) -> Result<Self, StatError> {
+        check_alpha(opts.alpha)?;
+        opts.window.validate()?;
+        let window = Window::new(opts.window.clone(), EwRows::new(opts.alpha));
+        Ok(RollingEwMean { opts, window })
+    }
+}
+
+impl Kernel for RollingEwMean {
+    #[inline]
+    fn update(&mut self, x: Option<f64>) -> Option<f64> {
+        self.window.push_row(x);
+        x?;
+        self.get()
+    }
+}
+
+impl Windowed for RollingEwMean {
+    type Rows = EwRows;
+
+    #[inline(always)]
+    fn window(&mut self) -> &mut Window<EwRows> {
+        &mut self.window
+    }
+
+    #[inline(always)]
+    fn output(&mut self) -> Option<f64> {
+        self.get()
+    }
+}
+
+impl Statistic for RollingEwMean {
+    const NAME: &'static str = "RollingEWMean";
+
+    fn get(&self) -> Option<f64> {
+        self.window.rows().value(self.opts.min_samples)
+    }
+
+    fn validate(&self) -> Result<(), StatError> {
+        check_alpha(self.opts.alpha)?;
+        decoded::counts_fit(&self.options())?;
+        // The default min_samples=1 stands with an empty window (0 and 1 mean the same).
+        self.opts
+            .window
+            .check_min_samples(self.opts.min_samples, 1)?;
+        if *self.window.span() != self.opts.window {
+            return Err(StatError::InvalidState(
+                "window does not match window_size".into(),
+            ));
+        }
+        self.window.validate()?;
+        let rows = self.window.rows();
+        if rows.decay != 1.0 - self.opts.alpha {
+            return Err(StatError::InvalidState(
+                "window decay does not match alpha".into(),
+            ));
+        }
+        rows.validate()
+    }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        vec![
+        let mut opts = vec![
             ("alpha", OptionValue::Float(self.opts.alpha)),
-            ("window_size", OptionValue::Int(self.opts.window_size)),
+            self.opts.window.window_size_option(),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
-        ]
+        ];
+        opts.extend(self.opts.window.closed_option());
+        opts
     }
 }
 
@@ -787,7 +870,7 @@ mod tests {
             for alpha in [0.05, 0.5, 1.0] {
                 let o = RollingEwmOptions {
                     alpha,
-                    window_size: window,
+                    window: Span::Rows(window),
                     min_samples: 1,
                 };
                 let out = run_options(&mut RollingEwMean::new(o).unwrap(), &xs);
@@ -826,7 +909,7 @@ mod tests {
         let a = run_options(
             &mut RollingEwMean::new(RollingEwmOptions {
                 alpha: 0.2,
-                window_size: 1000,
+                window: Span::Rows(1000),
                 min_samples: 1,
             })
             .unwrap(),
@@ -849,7 +932,7 @@ mod tests {
         ];
         let o = RollingEwmOptions {
             alpha: 0.5,
-            window_size: 2,
+            window: Span::Rows(2),
             min_samples: 1,
         };
         let out = run_options(&mut RollingEwMean::new(o).unwrap(), &xs);
@@ -865,7 +948,7 @@ mod tests {
     fn rolling_ewm_with_an_empty_window_outputs_nulls() {
         let mut s = RollingEwMean::new(RollingEwmOptions {
             alpha: 0.5,
-            window_size: 0,
+            window: Span::Rows(0),
             min_samples: 0,
         })
         .unwrap();
@@ -880,7 +963,7 @@ mod tests {
     fn snapshots_round_trip_and_reject_bad_bytes() {
         let mut s = RollingEwMean::new(RollingEwmOptions {
             alpha: 0.1,
-            window_size: 3,
+            window: Span::Rows(3),
             min_samples: 1,
         })
         .unwrap();

@@ -15,6 +15,7 @@ pub mod quantile;
 pub mod snapshot;
 pub mod sweep;
 pub mod two_stack;
+pub mod window;
 
 pub use error::StatError;
 use serde::de::DeserializeOwned;
@@ -69,4 +70,6 @@ pub enum OptionValue {
     Int(u64),
     Bool(bool),
     Str(&'static str),
+    /// A string given by the user (a time window's duration, e.g. `"5m"`).
+    Text(String),
 }

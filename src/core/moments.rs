@@ -18,6 +18,7 @@ use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, R
 use super::error::decoded;
 use super::sweep::Running;
 use super::two_stack::TwoStack;
+use super::window::{Span, Window, Windowed};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// Turns a summary of `n >= 1` values into a statistic, with the statistic's own options.
@@ -316,6 +317,7 @@ fn option_list<S: Statistic>(stat: &S) -> String {
             OptionValue::Int(v) => format!("{name}={v}"),
             OptionValue::Bool(v) => format!("{name}={v}"),
             OptionValue::Str(v) => format!("{name}={v}"),
+            OptionValue::Text(v) => format!("{name}={v:?}"),
         })
         .collect();
     parts.join(", ")
@@ -368,50 +370,71 @@ impl<F: Finish> Statistic for Cumulative<F> {
     }
 }
 
-/// A statistic of the non-null values among the last `window_size` rows (none when
-/// `window_size = 0`: every output is null, as Polars).
+/// A statistic of the non-null values in a window of rows (the last `window_size` rows, none
+/// when `window_size = 0` as Polars, or a time window).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Rolling<F: Finish> {
     stat: F,
     min_samples: u64,
-    window: TwoStack<F::Agg>,
+    window: Window<TwoStack<F::Agg>>,
 }
 
 impl<F: Finish> Rolling<F> {
-    /// Every finisher's options and every window size are valid; the `Result` keeps the
-    /// constructors of all statistics alike.
-    pub fn new(stat: F, window_size: u64, min_samples: u64) -> Result<Self, StatError> {
+    pub fn new(stat: F, span: Span, min_samples: u64) -> Result<Self, StatError> {
+        span.validate()?;
         Ok(Rolling {
             stat,
             min_samples,
-            window: TwoStack::new(window_size),
+            window: Window::new(span, TwoStack::new()),
         })
     }
 
     /// Reserve room for a column of `rows` rows.
     pub fn reserve(&mut self, rows: usize) {
-        self.window.reserve(rows);
+        let bound = self.window.span().max_rows().unwrap_or(u64::MAX);
+        let rows = rows.min(usize::try_from(bound).unwrap_or(usize::MAX));
+        self.window.rows_mut().reserve(rows);
     }
 }
 
 impl<F: Finish> Kernel for Rolling<F> {
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        self.window.push(x);
+        self.window.push_row(x);
         self.get()
     }
 
     fn run_dense(&mut self, values: &[f64], out: &mut Running) {
+        let Span::Rows(size) = *self.window.span() else {
+            out.extend(values.iter().map(|&x| self.update(Some(x))));
+            return;
+        };
         let stat = self.stat;
         let min = self.min_samples.max(1);
-        self.window.run_dense(values, out, |agg, n| {
-            if n >= min {
-                stat.finish(agg, n)
-            } else {
-                None
-            }
-        });
+        self.window
+            .rows_mut()
+            .run_rows(size, values, out, |agg, n| {
+                if n >= min {
+                    stat.finish(agg, n)
+                } else {
+                    None
+                }
+            });
+    }
+}
+
+impl<F: Finish> Windowed for Rolling<F> {
+    type Rows = TwoStack<F::Agg>;
+
+    #[inline(always)]
+    fn window(&mut self) -> &mut Window<Self::Rows> {
+        &mut self.window
+    }
+
+    #[inline(always)]
+    fn output(&mut self) -> Option<f64> {
+        self.get()
     }
 }
 
@@ -420,28 +443,27 @@ impl<F: Finish> Statistic for Rolling<F> {
 
     #[inline(always)]
     fn get(&self) -> Option<f64> {
-        let n = self.window.count();
+        let rows = self.window.rows();
+        let n = rows.count();
         if enough(n, self.min_samples) {
-            self.stat.finish(&self.window.summary(), n)
+            self.stat.finish(&rows.summary(), n)
         } else {
             None
         }
     }
 
-    fn restore(&mut self) -> Result<(), StatError> {
-        self.window.restore()
-    }
-
     fn validate(&self) -> Result<(), StatError> {
-        // The window's rows were checked by `restore`.
         decoded::counts_fit(&self.options())?;
-        decoded::min_samples_fit(self.min_samples, self.window.size(), 0)
+        self.window.validate()?;
+        self.window.span().check_min_samples(self.min_samples, 0)
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
-        let mut opts = vec![("window_size", OptionValue::Int(self.window.size()))];
+        let span = self.window.span();
+        let mut opts = vec![span.window_size_option()];
         opts.extend(self.stat.options());
         opts.push(("min_samples", OptionValue::Int(self.min_samples)));
+        opts.extend(span.closed_option());
         opts
     }
 }
@@ -500,7 +522,10 @@ mod tests {
             bias: true,
         };
         let cum = run_options(&mut Kurtosis::new(kurt, 1).unwrap(), &xs);
-        let roll = run_options(&mut RollingKurtosis::new(kurt, 1000, 1).unwrap(), &xs);
+        let roll = run_options(
+            &mut RollingKurtosis::new(kurt, Span::Rows(1000), 1).unwrap(),
+            &xs,
+        );
         let bits = |v: Vec<Option<f64>>| {
             v.into_iter()
                 .map(|x| x.map(f64::to_bits))
@@ -513,10 +538,10 @@ mod tests {
     #[test]
     fn empty_window_outputs_nulls() {
         let xs = [Some(1.0), None, Some(3.0), Some(f64::NAN)];
-        let mut r = RollingVar::new(VarOf { ddof: 0 }, 0, 0).unwrap();
+        let mut r = RollingVar::new(VarOf { ddof: 0 }, Span::Rows(0), 0).unwrap();
         assert_eq!(run_options(&mut r, &xs), [None; 4]);
         assert_eq!(r.get(), None);
-        let mut dense = RollingMax::new(MaxOf {}, 0, 0).unwrap();
+        let mut dense = RollingMax::new(MaxOf {}, Span::Rows(0), 0).unwrap();
         let mut out = Running::default();
         dense.run_dense(&[1.0, 2.0, 3.0], &mut out);
         assert_eq!(out.to_options(), [None; 3]);
@@ -529,7 +554,7 @@ mod tests {
     /// picklable again): counts below 2**63, `min_samples <= window_size` when rolling.
     #[test]
     fn decoded_options_are_constructor_options() {
-        let wide = RollingMean::new(MeanOf {}, 3, 5).unwrap(); // the core itself allows it
+        let wide = RollingMean::new(MeanOf {}, Span::Rows(3), 5).unwrap(); // the core itself allows it
         assert!(snapshot::decode::<RollingMean>(&snapshot::encode(&wide)).is_err());
         let huge = Var::new(VarOf { ddof: 1 << 63 }, 1).unwrap();
         assert!(snapshot::decode::<Var>(&snapshot::encode(&huge)).is_err());
@@ -537,14 +562,14 @@ mod tests {
             VarOf {
                 ddof: (1 << 63) - 1,
             },
-            3,
+            Span::Rows(3),
             3,
         )
         .unwrap();
         assert!(snapshot::decode::<RollingVar>(&snapshot::encode(&fine)).is_ok());
         let q = crate::core::quantile::RollingQuantileOptions {
             q: 0.5,
-            window_size: 2,
+            window: Span::Rows(2),
             interpolation: crate::core::quantile::Interpolation::Nearest,
             min_samples: 3,
         };
@@ -556,7 +581,7 @@ mod tests {
         let ew = |window_size, min_samples| {
             let opts = crate::core::ewm::RollingEwmOptions {
                 alpha: 0.5,
-                window_size,
+                window: Span::Rows(window_size),
                 min_samples,
             };
             let s = crate::core::ewm::RollingEwMean::new(opts).unwrap();
@@ -593,10 +618,10 @@ mod dense_tests {
                 fisher: true,
                 bias: true,
             };
-            let mut rows = RollingKurtosis::new(kurt, w, 1).unwrap();
+            let mut rows = RollingKurtosis::new(kurt, Span::Rows(w), 1).unwrap();
             let opts: Vec<Option<f64>> = xs.iter().map(|&x| Some(x)).collect();
             let expected = run_options(&mut rows, &opts);
-            let mut dense = RollingKurtosis::new(kurt, w, 1).unwrap();
+            let mut dense = RollingKurtosis::new(kurt, Span::Rows(w), 1).unwrap();
             let mut out = Running::default();
             for part in xs.chunks(37) {
                 dense.run_dense(part, &mut out);

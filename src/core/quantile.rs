@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
 use super::order::{OrderIndex, SortedMultiset};
+use super::window::{Fifo, Span, Window, Windowed};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// How a quantile between two order statistics is chosen, as in Polars. The default,
@@ -213,55 +214,54 @@ impl Method {
     }
 }
 
-/// A window size meaning "every row so far" (the expanding window of the cumulative quantiles).
-pub const UNBOUNDED: u64 = u64::MAX;
-
-/// The values of a trailing window of rows (nulls included, as `None`) and an order-statistic
-/// index of its non-null values. Shared by the rolling quantile and the rolling IQR. Only the
-/// rows are stored; the index is rebuilt on restore.
+/// The rows of a window (nulls included, as `None`) and an order-statistic index of its
+/// non-null values. Shared by the rolling quantile and the rolling IQR. Only the rows are
+/// stored; the index is rebuilt on restore. Rows that never leave (an unbounded window) go
+/// into the index only.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(bound(serialize = "", deserialize = "I: Default"))]
-struct Window<I> {
-    size: u64,
+pub struct OrderRows<I> {
     rows: VecDeque<Option<f64>>,
     #[serde(skip)]
     set: I,
 }
 
-impl<I: OrderIndex> Window<I> {
-    fn new(size: u64, set: I) -> Self {
-        // Reserve the whole window up front when the number of values is known (growing a
+impl<I: OrderIndex> OrderRows<I> {
+    fn new(span: &Span, set: I) -> Self {
+        // Reserve a row-count window up front when the number of values is known (growing a
         // 1M-row ring by doubling costs copies and page faults).
-        let reserve = if size == UNBOUNDED {
-            0
-        } else {
-            (size as usize).min(set.values_hint())
+        let reserve = match span.max_rows() {
+            Some(n) => usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .min(set.values_hint()),
+            None => 0,
         };
-        Window {
-            size,
+        OrderRows {
             rows: VecDeque::with_capacity(reserve),
             set,
         }
     }
+}
 
+impl<I: OrderIndex> Fifo for OrderRows<I> {
     #[inline]
     fn push(&mut self, x: Option<f64>) {
-        if self.size == UNBOUNDED {
-            // An expanding window: nothing ever leaves, so the rows need not be kept.
-            if let Some(x) = x {
-                self.set.insert(x);
-            }
-            return;
+        self.rows.push_back(x);
+        if let Some(x) = x {
+            self.set.insert(x);
         }
-        if self.size == 0 {
-            // An empty window (Polars' `window_size=0`): no row ever enters.
-            return;
+    }
+
+    #[inline]
+    fn pop(&mut self) {
+        if let Some(Some(old)) = self.rows.pop_front() {
+            self.set.remove(old);
         }
-        let old = if self.rows.len() as u64 == self.size {
-            self.rows.pop_front().flatten()
-        } else {
-            None
-        };
+    }
+
+    #[inline]
+    fn shift(&mut self, x: Option<f64>) {
+        let old = self.rows.pop_front().flatten();
         self.rows.push_back(x);
         match (old, x) {
             (Some(old), Some(x)) => self.set.replace(old, x),
@@ -272,31 +272,38 @@ impl<I: OrderIndex> Window<I> {
             (None, None) => {}
         }
     }
+
+    #[inline]
+    fn keep(&mut self, x: Option<f64>) {
+        if let Some(x) = x {
+            self.set.insert(x);
+        }
+    }
+
+    fn rows(&self) -> usize {
+        self.rows.len()
+    }
 }
 
-impl Window<SortedMultiset> {
-    /// Rebuild the index from the rows after decoding; check the rows fit the window.
+impl Window<OrderRows<SortedMultiset>> {
+    /// Rebuild the index from the rows after decoding.
     fn restore(&mut self) -> Result<(), StatError> {
-        if self.rows.len() as u64 > self.size {
-            return Err(StatError::InvalidState(
-                "window holds more rows than window_size".into(),
-            ));
-        }
+        let rows = self.rows_mut();
         let mut fresh = SortedMultiset::new();
-        self.rows.iter().flatten().for_each(|&x| fresh.insert(x));
-        self.set = fresh;
+        rows.rows.iter().flatten().for_each(|&x| fresh.insert(x));
+        rows.set = fresh;
         Ok(())
     }
 }
 
 /// Options of [`RollingQuantile`]. Serde names are the Python keywords (`quantile`); the
 /// field order is the snapshot layout.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollingQuantileOptions {
     #[serde(rename = "quantile")]
     pub q: f64,
-    pub window_size: u64,
+    pub window: Span,
     pub interpolation: Interpolation,
     pub min_samples: u64,
 }
@@ -309,7 +316,7 @@ pub struct RollingQuantileOptions {
 #[serde(bound(serialize = "", deserialize = "I: Default"))]
 pub struct RollingQuantileOf<I> {
     opts: RollingQuantileOptions,
-    window: Window<I>,
+    window: Window<OrderRows<I>>,
     #[serde(skip)]
     plan: PlanCache,
 }
@@ -326,16 +333,18 @@ impl RollingQuantile {
 impl<I: OrderIndex> RollingQuantileOf<I> {
     pub fn with_index(opts: RollingQuantileOptions, index: I) -> Result<Self, StatError> {
         check_quantile("quantile", opts.q)?;
+        opts.window.validate()?;
+        let window = Window::new(opts.window.clone(), OrderRows::new(&opts.window, index));
         Ok(RollingQuantileOf {
             opts,
-            window: Window::new(opts.window_size, index),
+            window,
             plan: PlanCache::default(),
         })
     }
 
     #[inline]
     fn value(&mut self) -> Option<f64> {
-        let set = &mut self.window.set;
+        let set = &mut self.window.rows_mut().set;
         let n = set.len();
         if n == 0 || (n as u64) < self.opts.min_samples {
             return None;
@@ -348,10 +357,24 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
     }
 }
 
+impl<I: OrderIndex> Windowed for RollingQuantileOf<I> {
+    type Rows = OrderRows<I>;
+
+    #[inline(always)]
+    fn window(&mut self) -> &mut Window<OrderRows<I>> {
+        &mut self.window
+    }
+
+    #[inline(always)]
+    fn output(&mut self) -> Option<f64> {
+        self.value()
+    }
+}
+
 impl<I: OrderIndex> Kernel for RollingQuantileOf<I> {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        self.window.push(x);
+        self.window.push_row(x);
         self.value()
     }
 }
@@ -361,7 +384,7 @@ impl Statistic for RollingQuantile {
 
     fn get(&self) -> Option<f64> {
         // The same arithmetic as `value`, through the index's `&self` lookup.
-        let set = &self.window.set;
+        let set = &self.window.rows().set;
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
             quantile_of(n, self.opts.q, self.opts.interpolation, &mut |i| {
@@ -371,15 +394,17 @@ impl Statistic for RollingQuantile {
     }
 
     fn validate(&self) -> Result<(), StatError> {
-        RollingQuantile::new(self.opts)?;
+        RollingQuantile::new(self.opts.clone())?;
         decoded::counts_fit(&self.options())?;
-        decoded::min_samples_fit(self.opts.min_samples, self.opts.window_size, 0)?;
-        if self.window.size != self.opts.window_size {
+        self.opts
+            .window
+            .check_min_samples(self.opts.min_samples, 0)?;
+        if *self.window.span() != self.opts.window {
             return Err(StatError::InvalidState(
                 "window size does not match window_size".into(),
             ));
         }
-        Ok(())
+        self.window.validate()
     }
 
     fn restore(&mut self) -> Result<(), StatError> {
@@ -393,17 +418,20 @@ impl Statistic for RollingQuantile {
                 "interpolation",
                 OptionValue::Str(self.opts.interpolation.name()),
             ),
-            ("window_size", OptionValue::Int(self.opts.window_size)),
+            self.opts.window.window_size_option(),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
         ]
+        .into_iter()
+        .chain(self.opts.window.closed_option())
+        .collect()
     }
 }
 
 /// Options of [`RollingIqr`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollingIqrOptions {
-    pub window_size: u64,
+    pub window: Span,
     pub q_inf: f64,
     pub q_sup: f64,
     pub interpolation: Interpolation,
@@ -424,7 +452,7 @@ fn check_iqr(q_inf: f64, q_sup: f64) -> Result<(), StatError> {
 #[serde(bound(serialize = "", deserialize = "I: Default"))]
 pub struct RollingIqrOf<I> {
     opts: RollingIqrOptions,
-    window: Window<I>,
+    window: Window<OrderRows<I>>,
     #[serde(skip)]
     plans: [PlanCache; 2],
 }
@@ -441,16 +469,18 @@ impl RollingIqr {
 impl<I: OrderIndex> RollingIqrOf<I> {
     pub fn with_index(opts: RollingIqrOptions, index: I) -> Result<Self, StatError> {
         check_iqr(opts.q_inf, opts.q_sup)?;
+        opts.window.validate()?;
+        let window = Window::new(opts.window.clone(), OrderRows::new(&opts.window, index));
         Ok(RollingIqrOf {
             opts,
-            window: Window::new(opts.window_size, index),
+            window,
             plans: Default::default(),
         })
     }
 
     #[inline]
     fn value(&mut self) -> Option<f64> {
-        let set = &mut self.window.set;
+        let set = &mut self.window.rows_mut().set;
         let n = set.len();
         if n == 0 || (n as u64) < self.opts.min_samples {
             return None;
@@ -467,10 +497,24 @@ impl<I: OrderIndex> RollingIqrOf<I> {
     }
 }
 
+impl<I: OrderIndex> Windowed for RollingIqrOf<I> {
+    type Rows = OrderRows<I>;
+
+    #[inline(always)]
+    fn window(&mut self) -> &mut Window<OrderRows<I>> {
+        &mut self.window
+    }
+
+    #[inline(always)]
+    fn output(&mut self) -> Option<f64> {
+        self.value()
+    }
+}
+
 impl<I: OrderIndex> Kernel for RollingIqrOf<I> {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        self.window.push(x);
+        self.window.push_row(x);
         self.value()
     }
 }
@@ -480,7 +524,7 @@ impl Statistic for RollingIqr {
 
     fn get(&self) -> Option<f64> {
         // The same arithmetic as `value`, through the index's `&self` lookup.
-        let set = &self.window.set;
+        let set = &self.window.rows().set;
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
             let how = self.opts.interpolation;
@@ -490,15 +534,17 @@ impl Statistic for RollingIqr {
     }
 
     fn validate(&self) -> Result<(), StatError> {
-        RollingIqr::new(self.opts)?;
+        RollingIqr::new(self.opts.clone())?;
         decoded::counts_fit(&self.options())?;
-        decoded::min_samples_fit(self.opts.min_samples, self.opts.window_size, 0)?;
-        if self.window.size != self.opts.window_size {
+        self.opts
+            .window
+            .check_min_samples(self.opts.min_samples, 0)?;
+        if *self.window.span() != self.opts.window {
             return Err(StatError::InvalidState(
                 "window size does not match window_size".into(),
             ));
         }
-        Ok(())
+        self.window.validate()
     }
 
     fn restore(&mut self) -> Result<(), StatError> {
@@ -507,7 +553,7 @@ impl Statistic for RollingIqr {
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         vec![
-            ("window_size", OptionValue::Int(self.opts.window_size)),
+            self.opts.window.window_size_option(),
             ("q_inf", OptionValue::Float(self.opts.q_inf)),
             ("q_sup", OptionValue::Float(self.opts.q_sup)),
             (
@@ -516,6 +562,9 @@ impl Statistic for RollingIqr {
             ),
             ("min_samples", OptionValue::Int(self.opts.min_samples)),
         ]
+        .into_iter()
+        .chain(self.opts.window.closed_option())
+        .collect()
     }
 }
 
@@ -926,7 +975,7 @@ mod tests {
     fn rolling(q: f64, w: u64, how: Interpolation, min_samples: u64) -> RollingQuantile {
         RollingQuantile::new(RollingQuantileOptions {
             q,
-            window_size: w,
+            window: Span::Rows(w),
             interpolation: how,
             min_samples,
         })
@@ -1039,7 +1088,7 @@ mod tests {
             Err(StatError::InvalidOption { name: "method", .. })
         ));
         let bad = RollingIqrOptions {
-            window_size: 3,
+            window: Span::Rows(3),
             q_inf: 0.8,
             q_sup: 0.2,
             interpolation: Interpolation::Linear,
@@ -1051,7 +1100,7 @@ mod tests {
         ));
         let bad = RollingQuantileOptions {
             q: 1.5,
-            window_size: 3,
+            window: Span::Rows(3),
             interpolation: Interpolation::Linear,
             min_samples: 1,
         };
@@ -1074,7 +1123,7 @@ mod tests {
         let back: RollingQuantile = snapshot::decode(&snapshot::encode(&r)).unwrap();
         assert_eq!(back.get(), None);
         let opts = RollingIqrOptions {
-            window_size: 0,
+            window: Span::Rows(0),
             q_inf: 0.25,
             q_sup: 0.75,
             interpolation: Interpolation::Linear,

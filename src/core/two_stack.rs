@@ -1,12 +1,13 @@
-//! A sliding window over any mergeable summary ([`Aggregate`]), in O(1) amortised merges
-//! per row and without drift.
+//! A window over any mergeable summary ([`Aggregate`]) with explicit `push` and `pop`, in
+//! O(1) amortised merges per row and without drift: the two-stack queue.
 //!
-//! The rows are cut into blocks of `W` (the window size). The window ending in row `i` of
-//! the current block is the tail of the previous block (rows `i+1..W`) plus the head of the
-//! current one (rows `0..=i`). We keep the summary of the head, grown one value at a time,
-//! and the summaries of every tail of the previous block, computed in one backward pass
-//! when a block completes ("flip"). Each row then costs one `push`, one amortised `push` of
-//! the flip and one `merge` (the classic two-stack queue).
+//! The rows are split in two runs. The back run (the newest rows) is summarised by `head`,
+//! grown one value at a time. The front run (the oldest rows) keeps the summary of each of its
+//! tails (`tails[j]`: rows `j..split`), computed in one backward pass when the front runs out
+//! and the back run becomes the front ("flip"). A row costs one `push`, one amortised `push`
+//! of the flip and one `merge`: the window's summary is `tails[start].merge(head)`. A
+//! row-count window ([`super::window::Span::Rows`]) pops as it pushes, so its runs are blocks
+//! of `W` rows; a time window pops as its start passes rows.
 //!
 //! Why this and not add/remove updates: removing a value from a running variance (or sum)
 //! subtracts, and the rounding error of every subtraction stays in the state forever; after
@@ -20,39 +21,68 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
 use super::sweep::Running;
+use super::window::Fifo;
 use super::StatError;
 
-/// The last `size` rows (nulls included) of a stream, summarised.
+/// The rows of a window (nulls included), summarised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(bound = "")]
+#[serde(bound = "", into = "Rows", try_from = "Rows")]
 pub struct TwoStack<A: Aggregate> {
-    size: u64,
-    /// The values of the current block at `0..pos`, and of the previous block at `pos..`.
+    /// Rows `start..` are the window, oldest first (rows before `start` have left and are
+    /// dropped at the next flip). The front run is `start..split`, the back run `split..`.
     values: Vec<f64>,
     /// Whether each row of `values` holds a value (false: a null row).
     valid: Vec<bool>,
-    /// Rows of the current block seen so far (`size` once complete: it flips at the next push).
-    pos: usize,
-    /// Whether a previous block exists (before that, `values` holds only `pos` rows).
-    full: bool,
+    start: usize,
+    split: usize,
     /// Non-null values in the window.
-    #[serde(skip)]
     count: u64,
-    /// Summary of the current block's rows `0..pos`, and its number of values.
-    #[serde(skip, default = "empty")]
+    /// Summary of the back run, and its number of values.
     head: A,
-    #[serde(skip)]
     head_n: u64,
-    /// `tails[j]`: summary of the previous block's rows `j..size` (`tails[size]` is empty).
-    #[serde(skip)]
+    /// `tails[j]`: summary of rows `j..split` (`tails[split]` is empty), for `start <= j`.
     tails: Vec<A>,
-    /// `inv[k] = 1 / k` for every count the window can hold (see `aggregate`).
-    #[serde(skip)]
+    /// `inv[k] = 1 / k` for every count the window has held (see `aggregate`).
     inv: Vec<f64>,
 }
 
-fn empty<A: Aggregate>() -> A {
-    A::EMPTY
+/// The stored form of a [`TwoStack`]: its rows in order and the length of the front run;
+/// everything else is rebuilt exactly as the pushes built it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Rows {
+    values: Vec<f64>,
+    valid: Vec<bool>,
+    front: u64,
+}
+
+impl<A: Aggregate> From<TwoStack<A>> for Rows {
+    fn from(w: TwoStack<A>) -> Rows {
+        Rows {
+            values: w.values[w.start..].to_vec(),
+            valid: w.valid[w.start..].to_vec(),
+            front: (w.split - w.start) as u64,
+        }
+    }
+}
+
+impl<A: Aggregate> TryFrom<Rows> for TwoStack<A> {
+    type Error = StatError;
+
+    fn try_from(r: Rows) -> Result<Self, StatError> {
+        let bad = |why: &str| Err(StatError::InvalidState(why.into()));
+        if r.values.len() != r.valid.len() {
+            return bad("values and validity differ in length");
+        }
+        if r.front > r.values.len() as u64 {
+            return bad("the front run is longer than the window");
+        }
+        let mut w = TwoStack::new();
+        w.split = r.front as usize;
+        w.values = r.values;
+        w.valid = r.valid;
+        w.rebuild();
+        Ok(w)
+    }
 }
 
 /// `1 / n` from the table, for the summaries that use it (see [`Aggregate::COUNTED`]).
@@ -65,125 +95,147 @@ fn reciprocal<A: Aggregate>(inv: &[f64], n: u64) -> f64 {
     }
 }
 
+impl<A: Aggregate> Default for TwoStack<A> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<A: Aggregate> TwoStack<A> {
-    /// A window of `size` rows (`0`: always empty). Memory grows with the rows seen, up to
-    /// `size`.
-    pub fn new(size: u64) -> Self {
+    /// An empty window. Memory grows with the rows held (at most twice them).
+    pub fn new() -> Self {
         TwoStack {
-            size,
             values: Vec::new(),
             valid: Vec::new(),
-            pos: 0,
-            full: false,
+            start: 0,
+            split: 0,
             count: 0,
             head: A::EMPTY,
             head_n: 0,
-            tails: Vec::new(),
+            tails: vec![A::EMPTY],
             inv: vec![f64::INFINITY],
         }
     }
 
     /// Reserve room for `rows` rows (a whole column about to be swept).
     pub fn reserve(&mut self, rows: usize) {
-        let rows = rows.min(self.block());
         self.values.reserve(rows.saturating_sub(self.values.len()));
         self.valid.reserve(rows.saturating_sub(self.valid.len()));
         self.grow_inv(rows);
     }
 
     fn grow_inv(&mut self, max_count: usize) {
-        while self.inv.len() <= max_count {
-            self.inv.push(1.0 / self.inv.len() as f64);
+        if A::COUNTED {
+            while self.inv.len() <= max_count {
+                self.inv.push(1.0 / self.inv.len() as f64);
+            }
         }
     }
 
-    fn block(&self) -> usize {
-        usize::try_from(self.size).unwrap_or(usize::MAX)
-    }
-
-    /// Add one row (`None`: a null row); the oldest row leaves once the window is full.
+    /// Rows in the window, nulls included.
     #[inline(always)]
-    pub fn push(&mut self, x: Option<f64>) {
-        let (v, ok) = match x {
-            Some(v) => (v, true),
-            None => (0.0, false),
-        };
-        if self.pos == self.block() {
-            if self.size == 0 {
-                return; // An empty window: no row ever enters (checked here, off the hot path).
-            }
-            self.flip();
-        }
-        if self.full {
-            self.count -= self.valid[self.pos] as u64;
-            self.values[self.pos] = v;
-            self.valid[self.pos] = ok;
-        } else {
-            self.values.push(v);
-            self.valid.push(ok);
-            if self.inv.len() <= self.values.len() {
-                self.grow_inv(self.values.len());
-            }
-        }
-        if ok {
-            self.head_n += 1;
-            self.head.push(v, self.inv_of(self.head_n));
-            self.count += 1;
-        }
-        self.pos += 1;
+    pub fn len(&self) -> usize {
+        self.values.len() - self.start
     }
 
-    /// Push a run of non-null values, recording `output(summary, count)` after each: the
-    /// same arithmetic as `push` then `summary`, in a loop whose state lives in locals
-    /// (through `&mut self` it is reloaded and stored every row). The outputs go through a
-    /// small buffer: fed to `Running::extend` as an iterator, the loop body was not inlined
-    /// into it (a call per row, measured 1.6x slower).
-    pub fn run_dense(
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The front run is used up: the back run becomes the front. Rows that have left are
+    /// dropped here (one move of the back run), so memory stays within twice the window.
+    #[inline(never)]
+    fn flip(&mut self) {
+        self.values.drain(..self.start);
+        self.valid.drain(..self.start);
+        self.start = 0;
+        self.split = self.values.len();
+        self.head = A::EMPTY;
+        self.head_n = 0;
+        self.build_tails();
+    }
+
+    /// Summaries of rows `j..split` for `start <= j <= split`, in one backward chain.
+    /// (Building them in four interleaved chains, merged afterwards, shortens the chain but
+    /// adds a merge per row: measured no faster for the extremes and the variance, 1.3x
+    /// slower for the kurtosis.)
+    fn build_tails(&mut self) {
+        let size = self.split;
+        if self.tails.len() < size + 1 {
+            self.tails.resize(size + 1, A::EMPTY);
+        }
+        self.grow_inv(self.len());
+        let mut acc = A::EMPTY;
+        let mut n = 0u64;
+        self.tails[size] = acc;
+        for j in (self.start..size).rev() {
+            if self.valid[j] {
+                n += 1;
+                acc.push(self.values[j], reciprocal::<A>(&self.inv, n));
+            }
+            self.tails[j] = acc;
+        }
+    }
+
+    /// Push a run of non-null values into a window of `size` rows (the oldest leaving once it
+    /// is full), recording `output(summary, count)` after each: the same arithmetic as
+    /// `shift`/`push` then `summary`, in a loop whose state lives in locals (through
+    /// `&mut self` it is reloaded and stored every row). The outputs go through a small
+    /// buffer: fed to `Running::extend` as an iterator, the loop body was not inlined into it
+    /// (a call per row, measured 1.6x slower).
+    pub fn run_rows(
         &mut self,
+        size: u64,
         values: &[f64],
         out: &mut Running,
         output: impl Fn(&A, u64) -> Option<f64>,
     ) {
         const PIECE: usize = 256;
+        let size = usize::try_from(size).unwrap_or(usize::MAX);
         let mut buf = [None; PIECE];
         let mut rest = values;
         while !rest.is_empty() {
-            if self.pos == self.block() {
-                if self.size == 0 {
-                    out.extend(rest.iter().map(|_| output(&A::EMPTY, 0)));
-                    return;
-                }
+            if size == 0 {
+                out.extend(rest.iter().map(|_| output(&A::EMPTY, 0)));
+                return;
+            }
+            let full = self.len() >= size;
+            if full && self.start == self.split {
                 self.flip();
             }
-            let take = (self.block() - self.pos).min(rest.len());
+            // Full: each new row pushes out the oldest, until the front run is used up.
+            // Filling: rows enter until the window is full.
+            let take = if full {
+                self.split - self.start
+            } else {
+                size - self.len()
+            }
+            .min(rest.len());
             let (run, tail) = rest.split_at(take);
             rest = tail;
-            let start = self.pos;
-            if !self.full {
-                self.values.extend_from_slice(run);
-                self.valid.resize(self.values.len(), true);
-                self.grow_inv(self.values.len());
-            }
-            let full = self.full;
+            let (start, split) = (self.start, self.split);
+            self.values.extend_from_slice(run);
+            self.valid.resize(self.values.len(), true);
+            self.grow_inv(self.len());
             let (mut head, mut head_n, mut count) = (self.head, self.head_n, self.count);
             let inv = |n: u64| reciprocal::<A>(&self.inv, n);
-            let tails: &[A] = if full { &self.tails[start + 1..] } else { &[] };
-            let values = &mut self.values[start..start + take];
-            let valid = &mut self.valid[start..start + take];
+            let tails: &[A] = &self.tails;
+            let valid = &self.valid;
             for (p, piece) in run.chunks(PIECE).enumerate() {
                 let base = p * PIECE;
                 for (k, (slot, &x)) in buf.iter_mut().zip(piece).enumerate() {
                     let i = base + k;
                     if full {
-                        count -= valid[i] as u64;
-                        values[i] = x;
-                        valid[i] = true;
+                        count -= valid[start + i] as u64;
                     }
                     head_n += 1;
                     count += 1;
                     head.push(x, inv(head_n));
-                    let summary = if full {
-                        tails[i].merge(&head, inv(count))
+                    // The window's front starts after the rows that have left.
+                    let front = if full { start + i + 1 } else { start };
+                    let summary = if front < split {
+                        tails[front].merge(&head, inv(count))
                     } else {
                         head
                     };
@@ -192,47 +244,10 @@ impl<A: Aggregate> TwoStack<A> {
                 out.extend(buf[..piece.len()].iter().copied());
             }
             (self.head, self.head_n, self.count) = (head, head_n, count);
-            self.pos += take;
-        }
-    }
-
-    /// The current block is complete: it becomes the previous block. Done at the next push,
-    /// not at the block's last row, so that the last row's output is the head's summary in
-    /// every path (a tail summary, built in another order, could differ in the last bit).
-    #[inline(never)]
-    fn flip(&mut self) {
-        self.pos = 0;
-        self.full = true;
-        self.head = A::EMPTY;
-        self.head_n = 0;
-        self.build_tails();
-    }
-
-    /// Summaries of the previous block's rows `j..size` for `j >= pos` (the rows before `pos`
-    /// were overwritten by the current block and are never needed again), in one backward
-    /// chain. (Building them in four interleaved chains, merged afterwards, shortens the
-    /// chain but adds a merge per row: measured no faster for the extremes and the variance,
-    /// 1.3x slower for the kurtosis.)
-    fn build_tails(&mut self) {
-        let size = self.values.len();
-        if self.tails.len() != size + 1 {
-            self.tails = vec![A::EMPTY; size + 1];
-        }
-        let mut acc = A::EMPTY;
-        let mut n = 0u64;
-        self.tails[size] = acc;
-        for j in (self.pos..size).rev() {
-            if self.valid[j] {
-                n += 1;
-                acc.push(self.values[j], self.inv_of(n));
+            if full {
+                self.start += take;
             }
-            self.tails[j] = acc;
         }
-    }
-
-    #[inline(always)]
-    fn inv_of(&self, n: u64) -> f64 {
-        reciprocal::<A>(&self.inv, n)
     }
 
     /// Non-null values in the window.
@@ -244,102 +259,186 @@ impl<A: Aggregate> TwoStack<A> {
     /// The summary of the window's non-null values.
     #[inline(always)]
     pub fn summary(&self) -> A {
-        if self.full {
-            self.tails[self.pos].merge(&self.head, self.inv_of(self.count))
+        if self.start < self.split {
+            self.tails[self.start].merge(&self.head, reciprocal::<A>(&self.inv, self.count))
         } else {
             self.head
         }
     }
 
-    /// Rebuild the derived parts (count and summaries) from the stored rows, after decoding,
-    /// exactly as the pushes built them; check that the rows fit the window.
-    pub fn restore(&mut self) -> Result<(), StatError> {
-        let bad = |why: &str| Err(StatError::InvalidState(why.into()));
-        if self.size == 0 && self.full {
-            return bad("an empty window has no previous block");
-        }
-        if self.values.len() != self.valid.len() {
-            return bad("values and validity differ in length");
-        }
-        let rows = self.values.len();
-        let expected = if self.full { self.block() } else { self.pos };
-        if rows != expected || self.pos > self.block() {
-            return bad("stored rows do not match the window position");
-        }
-        self.inv = vec![f64::INFINITY];
-        self.grow_inv(rows);
+    /// Rebuild the derived parts (count and summaries) from the stored rows, exactly as the
+    /// pushes built them.
+    fn rebuild(&mut self) {
+        self.grow_inv(self.len());
         self.head = A::EMPTY;
         self.head_n = 0;
-        for (&v, &ok) in self.values[..self.pos].iter().zip(&self.valid) {
-            if ok {
+        for j in self.split..self.values.len() {
+            if self.valid[j] {
                 self.head_n += 1;
-                self.head.push(v, self.inv[self.head_n as usize]);
+                self.head
+                    .push(self.values[j], reciprocal::<A>(&self.inv, self.head_n));
             }
         }
-        self.count = self.valid.iter().filter(|&&ok| ok).count() as u64;
-        self.tails.clear();
-        if self.full {
-            self.build_tails();
+        self.count = self.valid[self.start..].iter().filter(|&&ok| ok).count() as u64;
+        self.build_tails();
+    }
+}
+
+impl<A: Aggregate> Fifo for TwoStack<A> {
+    #[inline(always)]
+    fn push(&mut self, x: Option<f64>) {
+        let (v, ok) = match x {
+            Some(v) => (v, true),
+            None => (0.0, false),
+        };
+        self.values.push(v);
+        self.valid.push(ok);
+        if ok {
+            self.head_n += 1;
+            self.count += 1;
+            if A::COUNTED && self.inv.len() <= self.count as usize {
+                self.grow_inv(self.len());
+            }
+            self.head.push(v, reciprocal::<A>(&self.inv, self.head_n));
         }
-        Ok(())
     }
 
-    pub fn size(&self) -> u64 {
-        self.size
+    #[inline(always)]
+    fn pop(&mut self) {
+        if self.start == self.split {
+            if self.is_empty() {
+                return;
+            }
+            self.flip();
+        }
+        self.count -= self.valid[self.start] as u64;
+        self.start += 1;
+    }
+
+    #[inline(always)]
+    fn rows(&self) -> usize {
+        self.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::aggregate::{Extremes, Moments, Sum};
+    use super::super::window::{Span, Window};
     use super::*;
 
-    /// Every window of every size agrees with a summary built from scratch.
+    fn fresh_m2(vals: &[f64]) -> f64 {
+        let mut fresh = Moments::<2>::EMPTY;
+        vals.iter()
+            .for_each(|&v| fresh.push(v, 1.0 / (fresh.n + 1.0)));
+        fresh.m2
+    }
+
+    /// Every row-count window of every size agrees with a summary built from scratch.
     #[test]
     fn windows_match_a_fresh_summary() {
         let rows: Vec<Option<f64>> = (0..60)
             .map(|i| (i % 7 != 3).then(|| ((i * 13 % 17) as f64) - 8.0))
             .collect();
         for size in [1u64, 2, 3, 5, 16, 59, 60, 100] {
-            let mut w = TwoStack::<Moments<2>>::new(size);
-            let mut s = TwoStack::<Sum>::new(size);
-            let mut e = TwoStack::<Extremes>::new(size);
+            let mut w = Window::new(Span::Rows(size), TwoStack::<Moments<2>>::new());
+            let mut s = Window::new(Span::Rows(size), TwoStack::<Sum>::new());
+            let mut e = Window::new(Span::Rows(size), TwoStack::<Extremes>::new());
             for (i, &x) in rows.iter().enumerate() {
-                w.push(x);
-                s.push(x);
-                e.push(x);
+                w.push_row(x);
+                s.push_row(x);
+                e.push_row(x);
                 let start = (i + 1).saturating_sub(size as usize);
                 let vals: Vec<f64> = rows[start..=i].iter().flatten().copied().collect();
-                assert_eq!(w.count(), vals.len() as u64);
-                let mut fresh = Moments::<2>::EMPTY;
-                vals.iter()
-                    .for_each(|&v| fresh.push(v, 1.0 / (fresh.n + 1.0)));
-                let got = w.summary();
-                assert!((got.m2 - fresh.m2).abs() < 1e-9, "size {size} row {i}");
-                assert_eq!(s.summary().sum, vals.iter().sum::<f64>());
+                assert_eq!(w.rows().count(), vals.len() as u64);
+                let got = w.rows().summary();
+                assert!(
+                    (got.m2 - fresh_m2(&vals)).abs() < 1e-9,
+                    "size {size} row {i}"
+                );
+                assert_eq!(s.rows().summary().sum, vals.iter().sum::<f64>());
                 let lo = vals.iter().copied().fold(f64::INFINITY, f64::min);
-                assert_eq!(e.summary().min, lo);
+                assert_eq!(e.rows().summary().min, lo);
+            }
+        }
+    }
+
+    /// Pushes and pops in any pattern: the summary is always that of the rows held.
+    #[test]
+    fn any_push_pop_pattern_matches_a_fresh_summary() {
+        let mut w = TwoStack::<Moments<2>>::new();
+        let mut held: std::collections::VecDeque<Option<f64>> = Default::default();
+        let mut state = 12345u64;
+        for step in 0..3000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let r = (state >> 33) % 10;
+            if r < 6 || held.is_empty() {
+                let x = (r != 0).then_some((state >> 40) as f64 / 1e3 - 5e3);
+                w.push(x);
+                held.push_back(x);
+            } else {
+                w.pop();
+                held.pop_front();
+            }
+            let vals: Vec<f64> = held.iter().flatten().copied().collect();
+            assert_eq!(w.len(), held.len());
+            assert_eq!(w.count(), vals.len() as u64);
+            let got = w.summary().m2;
+            let want = fresh_m2(&vals);
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "step {step}"
+            );
+        }
+    }
+
+    /// The fast row-count loop gives the same numbers as push/pop, bit for bit.
+    #[test]
+    fn run_rows_is_push_then_summary() {
+        let values: Vec<f64> = (0..500)
+            .map(|i| ((i * 37 % 101) as f64) * 0.37 - 9.0)
+            .collect();
+        for size in [1u64, 2, 7, 64, 300, 1000] {
+            for cut in [0usize, 1, 63, 250] {
+                let mut fast = TwoStack::<Moments<4>>::new();
+                let mut out = Running::default();
+                let (a, b) = values.split_at(cut);
+                fast.run_rows(size, a, &mut out, |s, _| Some(s.m2));
+                fast.run_rows(size, b, &mut out, |s, _| Some(s.m2));
+                let mut slow = Window::new(Span::Rows(size), TwoStack::<Moments<4>>::new());
+                let want: Vec<Option<f64>> = values
+                    .iter()
+                    .map(|&x| {
+                        slow.push_row(Some(x));
+                        Some(slow.rows().summary().m2)
+                    })
+                    .collect();
+                assert_eq!(out.to_options(), want, "size {size} cut {cut}");
+                assert_eq!(fast.summary(), slow.rows().summary());
+                assert_eq!(fast.count(), slow.rows().count());
             }
         }
     }
 
     #[test]
-    fn restore_rebuilds_identical_summaries() {
+    fn stored_rows_rebuild_identical_summaries() {
         for size in [1u64, 4, 9] {
-            let mut w = TwoStack::<Moments<4>>::new(size);
+            let mut w = Window::new(Span::Rows(size), TwoStack::<Moments<4>>::new());
             for i in 0..23 {
-                w.push((i % 5 != 0).then_some(i as f64 * 1.5));
-                let mut copy = w.clone();
-                copy.count = 0;
-                copy.head = Moments::EMPTY;
-                copy.tails.clear();
-                copy.inv.clear();
-                copy.restore().unwrap();
-                assert_eq!(copy.count(), w.count());
+                w.push_row((i % 5 != 0).then_some(i as f64 * 1.5));
+                let bytes = postcard::to_allocvec(&w).unwrap();
+                let mut copy: Window<TwoStack<Moments<4>>> = postcard::from_bytes(&bytes).unwrap();
+                assert_eq!(copy.rows().count(), w.rows().count());
                 for j in 0..7 {
-                    assert_eq!(copy.summary(), w.summary(), "size {size} row {i}+{j}");
-                    copy.push(Some(j as f64));
-                    w.push(Some(j as f64));
+                    assert_eq!(
+                        copy.rows().summary(),
+                        w.rows().summary(),
+                        "size {size} row {i}+{j}"
+                    );
+                    copy.push_row(Some(j as f64));
+                    w.push_row(Some(j as f64));
                 }
             }
         }

@@ -1,0 +1,627 @@
+//! The one window mechanism of every rolling statistic: a FIFO of rows with explicit
+//! `push` / `pop`, and a [`Span`] that decides which rows leave.
+//!
+//! A statistic keeps its rows in a [`Fifo`] structure (the two-stack of mergeable summaries,
+//! the order-statistic rows of the quantiles, the exponentially weighted rows) and knows only
+//! how to add the newest row, drop the oldest and finish its output. [`Window`] drives it:
+//! - `Span::Unbounded`: nothing ever leaves (the cumulative statistics);
+//! - `Span::Rows(n)`: the last `n` rows, nulls included (Polars' `rolling_*`);
+//! - `Span::Time`: the rows whose time lies in the window ending at the current row's time
+//!   (Polars' `rolling_*_by`): `(t - w, t]` for `closed="right"`, `[t - w, t)` for "left",
+//!   `[t - w, t]` for "both", `(t - w, t)` for "none".
+//!
+//! Time windows move two cursors over the time-sorted rows (rows enter at the back as their
+//! time comes, leave at the front as the window's start passes them), so a row costs one
+//! push and one pop of the structure, however long the window. As in Polars, rows with equal
+//! times share one window: in a sweep over a whole column ([`run_by`]) every row of a group
+//! of equal times sees the whole group (with "right"/"both") or none of it ("left"/"none").
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::decoded;
+use super::sweep::Running;
+use super::{OptionValue, StatError};
+
+/// Which ends of a time window belong to it, as Polars' `closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Closed {
+    /// `(t - w, t]`: Polars' default.
+    #[default]
+    Right,
+    /// `[t - w, t)`.
+    Left,
+    /// `[t - w, t]`.
+    Both,
+    /// `(t - w, t)`.
+    None,
+}
+
+impl Closed {
+    pub const ALL: [Closed; 4] = [Closed::Right, Closed::Left, Closed::Both, Closed::None];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Closed::Right => "right",
+            Closed::Left => "left",
+            Closed::Both => "both",
+            Closed::None => "none",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, StatError> {
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                StatError::option(
+                    "closed",
+                    format!("must be one of 'right', 'left', 'both', 'none' (found '{s}')"),
+                )
+            })
+    }
+
+    /// Whether a row at the window's start time `t - w` is in the window.
+    #[inline(always)]
+    fn holds_start(self) -> bool {
+        matches!(self, Closed::Left | Closed::Both)
+    }
+
+    /// Whether rows at the window's own time `t` are in the window.
+    #[inline(always)]
+    fn holds_end(self) -> bool {
+        matches!(self, Closed::Right | Closed::Both)
+    }
+}
+
+/// What the times of a time-based window are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeKind {
+    /// Instants, as nanoseconds since the Unix epoch (durations such as `"5m"`).
+    Temporal,
+    /// Plain integers (Polars' `"5i"` durations): a distance in values, not a row count.
+    Index,
+}
+
+/// Which rows a window holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Span {
+    /// Every row so far.
+    Unbounded,
+    /// The last `n` rows, nulls included (`0`: always empty).
+    Rows(u64),
+    /// The rows within `width` time units before the current time, as `closed` says.
+    /// `text` is the duration as the user wrote it (for reprs and for rebuilding).
+    Time {
+        width: i64,
+        kind: TimeKind,
+        closed: Closed,
+        text: String,
+    },
+}
+
+impl Span {
+    /// The most rows the window can hold, when a row count bounds it.
+    pub fn max_rows(&self) -> Option<u64> {
+        match self {
+            Span::Rows(n) => Some(*n),
+            Span::Unbounded | Span::Time { .. } => None,
+        }
+    }
+
+    /// Whether rows enter with a time.
+    pub fn is_time(&self) -> bool {
+        matches!(self, Span::Time { .. })
+    }
+
+    /// The start of the window ending at `t` (for the objects: a fixed width).
+    #[inline(always)]
+    pub fn start_of(&self, t: i64) -> i64 {
+        match self {
+            Span::Time { width, .. } => t.saturating_sub(*width),
+            Span::Unbounded | Span::Rows(_) => i64::MIN,
+        }
+    }
+
+    /// The `window_size` option: a row count or the duration as written.
+    pub fn window_size_option(&self) -> (&'static str, OptionValue) {
+        let value = match self {
+            Span::Rows(n) => OptionValue::Int(*n),
+            Span::Unbounded => OptionValue::Int(u64::MAX),
+            Span::Time { text, .. } => OptionValue::Text(text.clone()),
+        };
+        ("window_size", value)
+    }
+
+    /// The `closed` option of a time window (none for a row count).
+    pub fn closed_option(&self) -> Option<(&'static str, OptionValue)> {
+        match self {
+            Span::Time { closed, .. } => Some(("closed", OptionValue::Str(closed.name()))),
+            Span::Unbounded | Span::Rows(_) => None,
+        }
+    }
+
+    /// Check `min_samples` against the window, as the constructors do (a row-count window
+    /// cannot hold more than its size; `lowest_ok` is allowed whatever the size).
+    pub fn check_min_samples(&self, min_samples: u64, lowest_ok: u64) -> Result<(), StatError> {
+        match self {
+            Span::Rows(n) => decoded::min_samples_fit(min_samples, *n, lowest_ok),
+            Span::Unbounded | Span::Time { .. } => Ok(()),
+        }
+    }
+
+    fn closed(&self) -> Closed {
+        match self {
+            Span::Time { closed, .. } => *closed,
+            Span::Unbounded | Span::Rows(_) => Closed::Right,
+        }
+    }
+
+    /// Check the options of a decoded or newly built span.
+    pub fn validate(&self) -> Result<(), StatError> {
+        match self {
+            Span::Time { width, .. } if *width <= 0 => Err(StatError::option(
+                "window_size",
+                format!("must be a positive duration (found {width})"),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A window structure: rows enter at the back and leave at the front, oldest first.
+pub trait Fifo {
+    /// A row enters (`None`: a null row, which occupies a place but holds no value).
+    fn push(&mut self, x: Option<f64>);
+    /// The oldest row leaves. Never called on an empty structure.
+    fn pop(&mut self);
+    /// `pop` then `push`: a full row-count window's step (some structures do it in one move).
+    #[inline(always)]
+    fn shift(&mut self, x: Option<f64>) {
+        self.pop();
+        self.push(x);
+    }
+    /// A row that will never leave (an unbounded window): structures need not store it.
+    #[inline(always)]
+    fn keep(&mut self, x: Option<f64>) {
+        self.push(x);
+    }
+    /// Rows held, nulls included.
+    fn rows(&self) -> usize;
+}
+
+/// The time side of a time-based window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct Clock {
+    /// The time of each row in the structure, oldest first.
+    times: VecDeque<i64>,
+    /// The latest time seen.
+    last: Option<i64>,
+    /// Rows at time `last` that a `left`/`none` window does not hold yet (a window ends before
+    /// its own time): they enter when time moves on.
+    pending: Vec<Option<f64>>,
+}
+
+/// A [`Fifo`] structure driven by a [`Span`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window<Q> {
+    span: Span,
+    rows: Q,
+    clock: Clock,
+}
+
+impl<Q: Fifo> Window<Q> {
+    pub fn new(span: Span, rows: Q) -> Self {
+        Window {
+            span,
+            rows,
+            clock: Clock::default(),
+        }
+    }
+
+    pub fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// The structure (its statistic's summary).
+    #[inline(always)]
+    pub fn rows(&self) -> &Q {
+        &self.rows
+    }
+
+    #[inline(always)]
+    pub fn rows_mut(&mut self) -> &mut Q {
+        &mut self.rows
+    }
+
+    /// The latest time seen by a time-based window.
+    pub fn last_time(&self) -> Option<i64> {
+        self.clock.last
+    }
+
+    /// One row of a row-count or unbounded window. (A time-based window given a row without
+    /// time takes it at its latest time.)
+    #[inline(always)]
+    pub fn push_row(&mut self, x: Option<f64>) {
+        match self.span {
+            Span::Rows(n) => {
+                if self.rows.rows() as u64 >= n {
+                    if n == 0 {
+                        return; // An empty window (Polars' `window_size=0`): no row enters.
+                    }
+                    self.rows.shift(x);
+                } else {
+                    self.rows.push(x);
+                }
+            }
+            Span::Unbounded => self.rows.keep(x),
+            Span::Time { .. } => {
+                let t = self.clock.last.unwrap_or(i64::MIN);
+                self.enter(x, t);
+            }
+        }
+    }
+
+    /// Whether time `t` may come next (times never go backwards).
+    pub fn check_time(&self, t: i64) -> Result<(), StatError> {
+        match self.clock.last {
+            Some(last) if t < last => Err(StatError::InvalidOperation(format!(
+                "time went backwards: {t} is before the last time {last} (times must not \
+                 decrease; the state is unchanged)"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// One row at time `t` (not before the last time: checked), then the window moves to the
+    /// one ending at `t`.
+    pub fn push_at(&mut self, x: Option<f64>, t: i64) -> Result<(), StatError> {
+        self.check_time(t)?;
+        let start = self.span.start_of(t);
+        self.enter(x, t);
+        self.advance(start);
+        Ok(())
+    }
+
+    /// A row at time `t >= last` enters (or waits, for a window open at its end).
+    #[inline(always)]
+    fn enter(&mut self, x: Option<f64>, t: i64) {
+        let clock = &mut self.clock;
+        if clock.last != Some(t) {
+            if let Some(last) = clock.last {
+                for x in clock.pending.drain(..) {
+                    self.rows.push(x);
+                    clock.times.push_back(last);
+                }
+            }
+            clock.last = Some(t);
+        }
+        if self.span.closed().holds_end() {
+            self.rows.push(x);
+            clock.times.push_back(t);
+        } else {
+            clock.pending.push(x);
+        }
+    }
+
+    /// Rows before the window starting at `start` leave.
+    #[inline(always)]
+    fn advance(&mut self, start: i64) {
+        let holds_start = self.span.closed().holds_start();
+        while let Some(&t) = self.clock.times.front() {
+            if t > start || (t == start && holds_start) {
+                break;
+            }
+            self.clock.times.pop_front();
+            self.rows.pop();
+        }
+    }
+
+    /// Check a decoded window: the times fit the rows and never decrease.
+    pub fn validate(&self) -> Result<(), StatError> {
+        self.span.validate()?;
+        let bad = |why: &str| Err(StatError::InvalidState(why.into()));
+        let clock = &self.clock;
+        match self.span {
+            Span::Time { .. } => {
+                if clock.times.len() != self.rows.rows() {
+                    return bad("window times do not match its rows");
+                }
+                let sorted = clock
+                    .times
+                    .iter()
+                    .zip(clock.times.iter().skip(1))
+                    .all(|(a, b)| a <= b);
+                let before_last = match (clock.times.back(), clock.last) {
+                    (Some(&t), Some(last)) => t <= last,
+                    (Some(_), None) => false,
+                    (None, _) => true,
+                };
+                if !sorted || !before_last || (!clock.pending.is_empty() && clock.last.is_none()) {
+                    return bad("window times are out of order");
+                }
+                if self.span.closed().holds_end() && !clock.pending.is_empty() {
+                    return bad("a window closed at its end has no waiting rows");
+                }
+            }
+            Span::Rows(n) => {
+                if self.rows.rows() as u64 > n {
+                    return bad("window holds more rows than window_size");
+                }
+                if !clock.times.is_empty() || !clock.pending.is_empty() || clock.last.is_some() {
+                    return bad("a row-count window has no times");
+                }
+            }
+            Span::Unbounded => {}
+        }
+        Ok(())
+    }
+}
+
+/// A statistic over a [`Window`]: what the time sweeps and the time-based objects drive.
+pub trait Windowed {
+    type Rows: Fifo;
+
+    fn window(&mut self) -> &mut Window<Self::Rows>;
+
+    /// The statistic of the rows now in the window (`min_samples` applied).
+    fn output(&mut self) -> Option<f64>;
+
+    /// One row at time `t`; an earlier time than the last is an error and changes nothing.
+    fn update_at(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
+        self.window().push_at(x, t)?;
+        Ok(self.output())
+    }
+}
+
+/// Sweep rows sorted by time through `stat`, recording each row's output: Polars'
+/// `rolling_*_by` on a sorted `by` (a row with a null `by` is for the caller to leave out).
+/// `valid(i)` says whether row `i` holds a value; `start_of(i, t)` is the start of the
+/// window ending at time `t` (first row `i` of that time; non-decreasing in `t`). Rows with equal times share one window. The times
+/// must not decrease, nor start before the window's last time: checked before any row enters,
+/// so an error leaves the statistic as it was.
+pub fn run_by<S: Windowed>(
+    stat: &mut S,
+    values: &[f64],
+    valid: impl Fn(usize) -> bool,
+    times: &[i64],
+    mut start_of: impl FnMut(usize, i64) -> i64,
+    out: &mut Running,
+) -> Result<(), StatError> {
+    if values.len() != times.len() {
+        return Err(StatError::InvalidOperation(format!(
+            "{} values but {} times",
+            values.len(),
+            times.len()
+        )));
+    }
+    if let Some(&first) = times.first() {
+        stat.window().check_time(first)?;
+    }
+    if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
+        return Err(StatError::InvalidOperation(format!(
+            "times must not decrease: {} comes after {} (the state is unchanged)",
+            times[i + 1],
+            times[i]
+        )));
+    }
+    let Some(&last_new) = times.last() else {
+        return Ok(());
+    };
+    let closed = stat.window().span.closed();
+    let (holds_start, holds_end) = (closed.holds_start(), closed.holds_end());
+    // Rows from earlier calls keep their times in the clock; this call's rows are tracked by
+    // two cursors over `times`: rows `lo..hi` are in the structure, rows from `hi` wait.
+    let clock = &mut stat.window().clock;
+    let mut old = std::mem::take(&mut clock.times);
+    let mut old_pending = std::mem::take(&mut clock.pending);
+    let old_last = clock.last;
+    clock.last = Some(last_new);
+    let leaves = |t: i64, start: i64| t < start || (t == start && !holds_start);
+    let (mut lo, mut hi) = (0usize, 0usize);
+    let n = times.len();
+    let mut i = 0;
+    const PIECE: usize = 256;
+    let mut buf = [None; PIECE];
+    let mut filled = 0;
+    while i < n {
+        let t = times[i];
+        let mut j = i + 1;
+        while j < n && times[j] == t {
+            j += 1;
+        }
+        let window = stat.window();
+        if !old_pending.is_empty() && old_last.is_some_and(|last| t > last) {
+            // Rows left waiting at the last time of an earlier call enter now.
+            let last = old_last.unwrap_or(t);
+            for x in old_pending.drain(..) {
+                window.rows.push(x);
+                old.push_back(last);
+            }
+        }
+        // Rows enter up to this time: with the group itself when the window holds its end.
+        let enter_to = if holds_end { j } else { i };
+        for (k, &x) in values.iter().enumerate().take(enter_to).skip(hi) {
+            window.rows.push(valid(k).then_some(x));
+        }
+        hi = enter_to;
+        let start = start_of(i, t);
+        while old.front().is_some_and(|&u| leaves(u, start)) {
+            old.pop_front();
+            window.rows.pop();
+        }
+        if old.is_empty() {
+            while lo < hi && leaves(times[lo], start) {
+                lo += 1;
+                window.rows.pop();
+            }
+        }
+        let y = stat.output();
+        for _ in i..j {
+            buf[filled] = y;
+            filled += 1;
+            if filled == PIECE {
+                out.extend(buf.iter().copied());
+                filled = 0;
+            }
+        }
+        i = j;
+    }
+    out.extend(buf[..filled].iter().copied());
+    let clock = &mut stat.window().clock;
+    old.extend(&times[lo..hi]);
+    clock.times = old;
+    // Rows at the last time wait (a window open at its end), after any still waiting from
+    // an earlier call at that same time.
+    old_pending.extend((hi..n).map(|k| valid(k).then_some(values[k])));
+    clock.pending = old_pending;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::aggregate::{Aggregate, Sum};
+    use super::super::two_stack::TwoStack;
+    use super::*;
+
+    /// The sum and count of a window's values, as one number (count * 1e6 + sum).
+    #[derive(Debug, Clone)]
+    struct SumOf(Window<TwoStack<Sum>>);
+
+    impl Windowed for SumOf {
+        type Rows = TwoStack<Sum>;
+        fn window(&mut self) -> &mut Window<TwoStack<Sum>> {
+            &mut self.0
+        }
+        fn output(&mut self) -> Option<f64> {
+            let rows = self.0.rows();
+            Some(rows.count() as f64 * 1e6 + rows.summary().sum)
+        }
+    }
+
+    fn time_span(width: i64, closed: Closed) -> Span {
+        Span::Time {
+            width,
+            kind: TimeKind::Index,
+            closed,
+            text: format!("{width}i"),
+        }
+    }
+
+    /// The brute-force window of row `i`: every row whose time is in it, equal times included.
+    fn brute(xs: &[Option<f64>], ts: &[i64], w: i64, closed: Closed) -> Vec<Option<f64>> {
+        (0..xs.len())
+            .map(|i| {
+                let t = ts[i];
+                let (mut n, mut sum) = (0u64, 0.0);
+                for (x, &u) in xs.iter().zip(ts) {
+                    let after_start = u > t - w || (u == t - w && closed.holds_start());
+                    let before_end = u < t || (u == t && closed.holds_end());
+                    if let (true, true, Some(x)) = (after_start, before_end, x) {
+                        n += 1;
+                        sum += x;
+                    }
+                }
+                Some(n as f64 * 1e6 + sum)
+            })
+            .collect()
+    }
+
+    fn random_stream(seed: u64, n: usize) -> (Vec<Option<f64>>, Vec<i64>) {
+        let mut state = seed;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 33
+        };
+        let mut t = -5i64;
+        let mut xs = Vec::new();
+        let mut ts = Vec::new();
+        for _ in 0..n {
+            t += [0, 0, 1, 1, 2, 3, 7, 15][(next() % 8) as usize];
+            ts.push(t);
+            let r = next();
+            xs.push((r % 5 != 0).then_some((r % 64) as f64));
+        }
+        (xs, ts)
+    }
+
+    #[test]
+    fn sweeps_match_brute_force_and_one_row_at_a_time() {
+        for seed in 0..6 {
+            let (xs, ts) = random_stream(seed, 300);
+            let values: Vec<f64> = xs.iter().map(|x| x.unwrap_or(0.0)).collect();
+            for w in [1i64, 2, 5, 40] {
+                for closed in Closed::ALL {
+                    let want = brute(&xs, &ts, w, closed);
+                    let fresh = || SumOf(Window::new(time_span(w, closed), TwoStack::new()));
+                    // Whole column, and in pieces (cut anywhere, equal times too).
+                    for cuts in [vec![], vec![1usize, 7, 150, 151, 299]] {
+                        let mut stat = fresh();
+                        let mut out = Running::default();
+                        let mut from = 0;
+                        for &to in cuts.iter().chain([&xs.len()]) {
+                            run_by(
+                                &mut stat,
+                                &values[from..to],
+                                |i| xs[from + i].is_some(),
+                                &ts[from..to],
+                                |_, t| t - w,
+                                &mut out,
+                            )
+                            .unwrap();
+                            from = to;
+                        }
+                        let got = out.to_options();
+                        for (i, (g, e)) in got.iter().zip(&want).enumerate() {
+                            // A group of equal times cut between calls: its earlier rows
+                            // were answered before the later ones arrived.
+                            let cut_group = cuts.iter().any(|&c| {
+                                c > 0 && c < ts.len() && ts[c] == ts[c - 1] && ts[i] == ts[c]
+                            });
+                            if !(cut_group && closed.holds_end()) {
+                                assert_eq!(g, e, "seed {seed} w {w} {closed:?} row {i}");
+                            }
+                        }
+                    }
+                    // One row at a time: the window as of each row (no look-ahead).
+                    let mut stat = fresh();
+                    for (i, (&x, &t)) in xs.iter().zip(&ts).enumerate() {
+                        let y = stat.update_at(x, t).unwrap();
+                        let last_of_time = i + 1 == ts.len() || ts[i + 1] != t;
+                        if last_of_time || !closed.holds_end() {
+                            assert_eq!(y, want[i], "seed {seed} w {w} {closed:?} row {i}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn time_going_backwards_changes_nothing() {
+        let mut stat = SumOf(Window::new(time_span(10, Closed::Left), TwoStack::new()));
+        stat.update_at(Some(1.0), 5).unwrap();
+        stat.update_at(Some(2.0), 7).unwrap();
+        let before = postcard::to_allocvec(&stat.0).unwrap();
+        assert!(stat.update_at(Some(3.0), 6).is_err());
+        let mut out = Running::default();
+        let bad = run_by(
+            &mut stat,
+            &[1.0, 2.0],
+            |_| true,
+            &[8, 3],
+            |_, t| t - 10,
+            &mut out,
+        );
+        assert!(bad.is_err());
+        let early = run_by(&mut stat, &[1.0], |_| true, &[6], |_, t| t - 10, &mut out);
+        assert!(early.is_err());
+        assert_eq!(postcard::to_allocvec(&stat.0).unwrap(), before);
+        assert_eq!(Sum::EMPTY.sum, 0.0);
+    }
+}
