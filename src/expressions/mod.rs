@@ -1,6 +1,7 @@
 //! Thin `#[polars_expr]` entry points: decode the typed kwargs, build the core statistic,
 //! sweep the column through it. No maths here.
 
+mod by;
 pub mod dtypes;
 mod moments;
 pub mod series;
@@ -14,8 +15,9 @@ use crate::core::ewm::{
 use crate::core::order::{RankIndex, SmallSorted};
 use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
-    RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions, UNBOUNDED,
+    RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
 };
+use crate::core::window::Span;
 use crate::core::{Kernel, StatError};
 use dtypes::{output_field, run, Kind, Stat};
 use serde::Deserialize;
@@ -91,12 +93,25 @@ plugin!(ewm_std, Numeric, |inputs, kwargs: EwVarOptions| {
     ewm("ewm_std", &inputs[0], || EwStd::new(kwargs))
 });
 
+/// Kwargs of `rolling_ewm_mean`: the options of [`RollingEwMean`] over a row count.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RollingEwmKwargs {
+    alpha: f64,
+    window_size: u64,
+    min_samples: u64,
+}
+
 plugin!(
     rolling_ewm_mean,
     Numeric,
-    |inputs, kwargs: RollingEwmOptions| {
+    |inputs, kwargs: RollingEwmKwargs| {
         ewm("rolling_ewm_mean", &inputs[0], || {
-            RollingEwMean::new(kwargs)
+            RollingEwMean::new(RollingEwmOptions {
+                alpha: kwargs.alpha,
+                window: Span::Rows(kwargs.window_size),
+                min_samples: kwargs.min_samples,
+            })
         })
     }
 );
@@ -114,7 +129,7 @@ struct RollingQuantileKwargs {
 
 /// A quantile selects one of its values for these interpolations (the output is then
 /// exactly an input value, for every dtype), and computes with two of them otherwise.
-fn quantile_stat(interpolation: Interpolation, sweep: dtypes::Sweep) -> Stat {
+pub(crate) fn quantile_stat(interpolation: Interpolation, sweep: dtypes::Sweep) -> Stat {
     match interpolation {
         Interpolation::Linear | Interpolation::Midpoint => Stat::Arith(sweep),
         Interpolation::Nearest
@@ -132,17 +147,17 @@ plugin!(
         let (w, lag) = placement(k.window_size, k.center, inputs[0].len());
         let opts = RollingQuantileOptions {
             q: k.quantile,
-            window_size: w,
+            window: Span::Rows(w),
             interpolation: k.interpolation,
             min_samples: k.min_samples,
         };
         let name = "rolling_quantile";
         let sweep = |x: &Float64Chunked| {
             if w < RANK_INDEX_MIN_WINDOW {
-                let stat = RollingQuantileOf::with_index(opts, SmallSorted::default());
+                let stat = RollingQuantileOf::with_index(opts.clone(), SmallSorted::default());
                 return sweep_f64(name, stat, x, lag);
             }
-            let stat = RollingQuantileOf::with_index(opts, column_index(x));
+            let stat = RollingQuantileOf::with_index(opts.clone(), column_index(x));
             sweep_f64(name, stat, x, lag)
         };
         run(
@@ -170,7 +185,7 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
     let k = kwargs;
     let (w, lag) = placement(k.window_size, k.center, inputs[0].len());
     let opts = RollingIqrOptions {
-        window_size: w,
+        window: Span::Rows(w),
         q_inf: k.q_inf,
         q_sup: k.q_sup,
         interpolation: k.interpolation,
@@ -179,12 +194,12 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
     let name = "rolling_iqr";
     let sweep = |x: &Float64Chunked| {
         if w < RANK_INDEX_MIN_WINDOW {
-            let stat = RollingIqrOf::with_index(opts, SmallSorted::default());
+            let stat = RollingIqrOf::with_index(opts.clone(), SmallSorted::default());
             return sweep_f64(name, stat, x, lag);
         }
         sweep_f64(
             name,
-            RollingIqrOf::with_index(opts, column_index(x)),
+            RollingIqrOf::with_index(opts.clone(), column_index(x)),
             x,
             lag,
         )
@@ -201,7 +216,7 @@ fn column_index(x: &Float64Chunked) -> RankIndex {
 /// the column, and its bit scans lengthen as a small window spreads over many ranks.
 /// Measured on 2M normal values (ns/row, sorted array vs rank index): W=64 35 vs 72,
 /// W=128 50 vs 64, W=200 68 vs 72, W=300 93 vs 62.
-const RANK_INDEX_MIN_WINDOW: u64 = 200;
+pub(crate) const RANK_INDEX_MIN_WINDOW: u64 = 200;
 
 plugin!(cum_quantile, Location, |inputs, kwargs: QuantileOptions| {
     let n = inputs[0].len() as u64;
@@ -214,13 +229,13 @@ plugin!(cum_quantile, Location, |inputs, kwargs: QuantileOptions| {
         // numbers as `Quantile`, tested), with the faster whole-column index.
         let opts = RollingQuantileOptions {
             q: kwargs.q,
-            window_size: UNBOUNDED,
+            window: Span::Unbounded,
             interpolation: kwargs.interpolation,
             min_samples: kwargs.min_samples,
         };
         sweep_f64(
             name,
-            RollingQuantileOf::with_index(opts, column_index(x)),
+            RollingQuantileOf::with_index(opts.clone(), column_index(x)),
             x,
             0,
         )
@@ -241,13 +256,18 @@ plugin!(cum_iqr, Numeric, |inputs, kwargs: IqrOptions| {
             return sweep_f64(name, Iqr::new(kwargs), x, 0);
         }
         let opts = RollingIqrOptions {
-            window_size: UNBOUNDED,
+            window: Span::Unbounded,
             q_inf: kwargs.q_inf,
             q_sup: kwargs.q_sup,
             interpolation: kwargs.interpolation,
             min_samples: kwargs.min_samples,
         };
-        sweep_f64(name, RollingIqrOf::with_index(opts, column_index(x)), x, 0)
+        sweep_f64(
+            name,
+            RollingIqrOf::with_index(opts.clone(), column_index(x)),
+            x,
+            0,
+        )
     };
     run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
 });

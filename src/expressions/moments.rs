@@ -5,12 +5,14 @@ use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
 use serde::Deserialize;
 
+use super::by::{ByKwargs, TimeWindow};
 use super::dtypes::{output_field, run, Kind, Stat};
 use super::{placement, plugin, sweep_f64};
 use crate::core::moments::{
     AbsMaxOf, Cumulative, Finish, KurtosisOf, MaxOf, MeanOf, MinOf, PeakToPeakOf, Rolling, SkewOf,
     StdOf, VarOf,
 };
+use crate::core::window::Span;
 
 /// Kwargs of a cumulative statistic.
 #[derive(Deserialize)]
@@ -30,9 +32,9 @@ struct RollingKwargs<F> {
     stat: F,
 }
 
-/// The rows each output sees: all so far, or a rolling window.
+/// The rows each output sees: all so far, a rolling window of rows, or a time window.
 #[derive(Clone, Copy)]
-enum Window {
+enum Window<'a> {
     Cumulative {
         min_samples: u64,
     },
@@ -41,9 +43,13 @@ enum Window {
         min_samples: u64,
         center: bool,
     },
+    By {
+        window: &'a TimeWindow,
+        min_samples: u64,
+    },
 }
 
-impl<F> From<&CumKwargs<F>> for Window {
+impl<F> From<&CumKwargs<F>> for Window<'_> {
     fn from(k: &CumKwargs<F>) -> Self {
         Window::Cumulative {
             min_samples: k.min_samples,
@@ -51,7 +57,7 @@ impl<F> From<&CumKwargs<F>> for Window {
     }
 }
 
-impl<F> From<&RollingKwargs<F>> for Window {
+impl<F> From<&RollingKwargs<F>> for Window<'_> {
     fn from(k: &RollingKwargs<F>) -> Self {
         Window::Rolling {
             window_size: k.window_size,
@@ -65,7 +71,7 @@ impl<F> From<&RollingKwargs<F>> for Window {
 fn sweep<F: Finish>(
     name: &str,
     f: F,
-    window: Window,
+    window: Window<'_>,
     x: &Float64Chunked,
 ) -> PolarsResult<Float64Chunked> {
     match window {
@@ -78,27 +84,51 @@ fn sweep<F: Finish>(
             center,
         } => {
             let (window_size, lag) = placement(window_size, center, x.len());
-            let stat = Rolling::new(f, window_size, min_samples).map(|mut s| {
+            let stat = Rolling::new(f, Span::Rows(window_size), min_samples).map(|mut s| {
                 s.reserve(x.len());
                 s
             });
             sweep_f64(name, stat, x, lag)
         }
+        Window::By {
+            window,
+            min_samples,
+        } => window.sweep(name, x, |_, _| {
+            Rolling::new(f, window.span.clone(), min_samples)
+        }),
     }
 }
 
 /// A statistic computed from the values (mean, moments).
-fn arith<F: Finish>(name: &str, kind: Kind, s: &Series, f: F, w: Window) -> PolarsResult<Series> {
+fn arith<F: Finish>(
+    name: &str,
+    kind: Kind,
+    s: &Series,
+    f: F,
+    w: Window<'_>,
+) -> PolarsResult<Series> {
     run(name, kind, s, Stat::Arith(&|x| sweep(name, f, w, x)))
 }
 
 /// A statistic that outputs one of its values (min, max).
-fn select<F: Finish>(name: &str, kind: Kind, s: &Series, f: F, w: Window) -> PolarsResult<Series> {
+fn select<F: Finish>(
+    name: &str,
+    kind: Kind,
+    s: &Series,
+    f: F,
+    w: Window<'_>,
+) -> PolarsResult<Series> {
     run(name, kind, s, Stat::Select(&|x| sweep(name, f, w, x)))
 }
 
 /// Peak-to-peak: exact from the extremes on integer-backed columns.
-fn range<F: Finish>(name: &str, kind: Kind, s: &Series, f: F, w: Window) -> PolarsResult<Series> {
+fn range<F: Finish>(
+    name: &str,
+    kind: Kind,
+    s: &Series,
+    f: F,
+    w: Window<'_>,
+) -> PolarsResult<Series> {
     let stat = Stat::Range {
         float: &|x| sweep(name, f, w, x),
         min: &|x| sweep(name, MinOf {}, w, x),
@@ -108,7 +138,13 @@ fn range<F: Finish>(name: &str, kind: Kind, s: &Series, f: F, w: Window) -> Pola
 }
 
 /// The largest absolute value: the maximum of `abs` on integer-backed columns.
-fn abs_max<F: Finish>(name: &str, kind: Kind, s: &Series, f: F, w: Window) -> PolarsResult<Series> {
+fn abs_max<F: Finish>(
+    name: &str,
+    kind: Kind,
+    s: &Series,
+    f: F,
+    w: Window<'_>,
+) -> PolarsResult<Series> {
     let stat = Stat::AbsMax {
         float: &|x| sweep(name, f, w, x),
         max: &|x| sweep(name, MaxOf {}, w, x),
@@ -119,7 +155,7 @@ fn abs_max<F: Finish>(name: &str, kind: Kind, s: &Series, f: F, w: Window) -> Po
 /// The plugins `$cum` and `$rolling` of the finisher `$f`, of dtype kind `$kind`, run by
 /// `$how` (one of the four functions above).
 macro_rules! moment_exprs {
-    ($($cum:ident, $rolling:ident: $f:ty, $kind:ident, $how:ident;)*) => {$(
+    ($($cum:ident, $rolling:ident, $by:ident: $f:ty, $kind:ident, $how:ident;)*) => {$(
         plugin!($cum, $kind, |inputs, kwargs: CumKwargs<$f>| {
             let w = Window::from(&kwargs);
             $how(stringify!($cum), Kind::$kind, &inputs[0], kwargs.stat, w)
@@ -129,17 +165,25 @@ macro_rules! moment_exprs {
             let w = Window::from(&kwargs);
             $how(stringify!($rolling), Kind::$kind, &inputs[0], kwargs.stat, w)
         });
+
+        plugin!($by, $kind, |inputs, kwargs: ByKwargs<$f>| {
+            let name = stringify!($by);
+            let k = kwargs;
+            let window = TimeWindow::new(name, &inputs[1], &k.window_size, &k.closed)?;
+            let w = Window::By { window: &window, min_samples: k.min_samples };
+            $how(name, Kind::$kind, &inputs[0], k.stat, w)
+        });
     )*};
 }
 
 moment_exprs! {
-    cum_mean, rolling_mean: MeanOf, Location, arith;
-    cum_var, rolling_var: VarOf, Numeric, arith;
-    cum_std, rolling_std: StdOf, Numeric, arith;
-    cum_skew, rolling_skew: SkewOf, Numeric, arith;
-    cum_kurtosis, rolling_kurtosis: KurtosisOf, Numeric, arith;
-    cum_min, rolling_min: MinOf, Extreme, select;
-    cum_max, rolling_max: MaxOf, Extreme, select;
-    cum_peak_to_peak, rolling_peak_to_peak: PeakToPeakOf, Range, range;
-    cum_abs_max, rolling_abs_max: AbsMaxOf, AbsMax, abs_max;
+    cum_mean, rolling_mean, rolling_mean_by: MeanOf, Location, arith;
+    cum_var, rolling_var, rolling_var_by: VarOf, Numeric, arith;
+    cum_std, rolling_std, rolling_std_by: StdOf, Numeric, arith;
+    cum_skew, rolling_skew, rolling_skew_by: SkewOf, Numeric, arith;
+    cum_kurtosis, rolling_kurtosis, rolling_kurtosis_by: KurtosisOf, Numeric, arith;
+    cum_min, rolling_min, rolling_min_by: MinOf, Extreme, select;
+    cum_max, rolling_max, rolling_max_by: MaxOf, Extreme, select;
+    cum_peak_to_peak, rolling_peak_to_peak, rolling_peak_to_peak_by: PeakToPeakOf, Range, range;
+    cum_abs_max, rolling_abs_max, rolling_abs_max_by: AbsMaxOf, AbsMax, abs_max;
 }
