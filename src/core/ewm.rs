@@ -646,6 +646,7 @@ impl Kernel for RollingEwMean {
 
 impl Windowed for RollingEwMean {
     type Rows = EwRows;
+    const NULL_ROW_IS_NULL: bool = true;
 
     #[inline(always)]
     fn window(&mut self) -> &mut Window<EwRows> {

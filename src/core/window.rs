@@ -365,6 +365,10 @@ impl<Q: Fifo> Window<Q> {
 pub trait Windowed {
     type Rows: Fifo;
 
+    /// Whether a null row outputs null (as `ewm_mean`) rather than the window's statistic
+    /// (as `rolling_*_by`).
+    const NULL_ROW_IS_NULL: bool = false;
+
     fn window(&mut self) -> &mut Window<Self::Rows>;
 
     /// The statistic of the rows now in the window (`min_samples` applied).
@@ -373,7 +377,12 @@ pub trait Windowed {
     /// One row at time `t`; an earlier time than the last is an error and changes nothing.
     fn update_at(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
         self.window().push_at(x, t)?;
-        Ok(self.output())
+        let y = self.output();
+        Ok(if Self::NULL_ROW_IS_NULL && x.is_none() {
+            None
+        } else {
+            y
+        })
     }
 }
 
@@ -460,8 +469,12 @@ pub fn run_by<S: Windowed>(
             }
         }
         let y = stat.output();
-        for _ in i..j {
-            buf[filled] = y;
+        for k in i..j {
+            buf[filled] = if S::NULL_ROW_IS_NULL && !valid(k) {
+                None
+            } else {
+                y
+            };
             filled += 1;
             if filled == PIECE {
                 out.extend(buf.iter().copied());
