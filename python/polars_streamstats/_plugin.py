@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -105,6 +106,18 @@ def refuse_duration(function: str, name: str, value: object, expected: str) -> N
             f"`{name}` must be {expected}, got {_type_name(value)} (a duration is for "
             f"`{function}_by`, which takes the time column `by`)"
         )
+        raise TypeError(msg)
+
+
+def check_rows(function: str, window_size: object) -> None:
+    """A row-count ``window_size`` is an int (a numpy int too); a duration is for ``_by``.
+
+    The objects also take a duration there, so their message names both; a row-count
+    function names only what it takes (the object then checks the range).
+    """
+    refuse_duration(function, "window_size", window_size, "an int")
+    if isinstance(window_size, bool) or not isinstance(window_size, numbers.Integral):
+        msg = f"`window_size` must be an int, got {_type_name(window_size)}"
         raise TypeError(msg)
 
 

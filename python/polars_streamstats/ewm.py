@@ -217,7 +217,7 @@ def rolling_ewm_mean(
     >>> pl.select(pss.rolling_ewm_mean(s, 2, alpha=0.5))["x"].to_list()
     [1.0, 1.6666666666666665, 2.6666666666666665, 3.6666666666666665]
     """
-    _plugin.refuse_duration("rolling_ewm_mean", "window_size", window_size, "an int")
+    _plugin.check_rows("rolling_ewm_mean", window_size)
     opts = RollingEWMean(
         window_size=window_size,
         com=com,

@@ -83,7 +83,7 @@ def _cumulative(
 
 
 def _rolling(function: str, expr: IntoExpr, build: Any, center: bool, **options: Any) -> pl.Expr:
-    _plugin.refuse_duration(function, "window_size", options["window_size"], "an int")
+    _plugin.check_rows(function, options["window_size"])
     stat: dict[str, Any] = build(**options)._options()
     kwargs = {
         "window_size": stat.pop("window_size"),

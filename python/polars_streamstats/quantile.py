@@ -78,7 +78,7 @@ def rolling_quantile(
     [None, 1.5, 2.25, 3.5, 5.75]
     """
     _plugin.check_weights(weights)
-    _plugin.refuse_duration("rolling_quantile", "window_size", window_size, "an int")
+    _plugin.check_rows("rolling_quantile", window_size)
     opts = RollingQuantile(quantile, interpolation, window_size, min_samples=min_samples)._options()
     return _rolling("rolling_quantile", expr, opts, center)
 
@@ -112,7 +112,7 @@ def rolling_median(
     >>> pl.select(pss.rolling_median(s, 2, min_samples=1))["x"].to_list()
     [1.0, 2.0, 2.5, 5.0]
     """
-    _plugin.refuse_duration("rolling_median", "window_size", window_size, "an int")
+    _plugin.check_rows("rolling_median", window_size)
     return rolling_quantile(
         expr, 0.5, "linear", window_size, weights, min_samples=min_samples, center=center
     )
@@ -271,7 +271,7 @@ def rolling_iqr(
     >>> pl.select(pss.rolling_iqr(s, 3, interpolation="linear"))["x"].to_list()
     [None, None, 2.0, 3.0, 3.0]
     """
-    _plugin.refuse_duration("rolling_iqr", "window_size", window_size, "an int")
+    _plugin.check_rows("rolling_iqr", window_size)
     opts = RollingIQR(
         window_size,
         q_inf=q_inf,
