@@ -63,9 +63,10 @@ BLOCKS = {
     "window_size_by": """window_size
     The length of the window: a Polars duration string (``'5m'``, ``'1h30m'``, ``'250ms'``,
     ``'3d'``; ``'5i'`` for an integer ``by``) or a ``datetime.timedelta`` (used exactly, in
-    microseconds). Must be positive. ``'d'`` and ``'w'`` are 24 and 168 hours; calendar
-    units (``'mo'``, ``'q'``, ``'y'``) and an invalid string raise ``ValueError`` when the
-    expression is built.""",
+    microseconds). Must be positive. ``'d'`` and ``'w'`` are 24 and 168 hours (on a
+    time-zone-aware ``by`` they depend on daylight saving time, and the expression raises
+    an error when run: use ``'24h'``). Calendar units (``'mo'``, ``'q'``, ``'y'``) and an
+    invalid string raise ``ValueError`` when the expression is built.""",
     "closed": """closed
     Which ends of the window belong to it: ``'right'`` (the default) ``(t - w, t]``,
     ``'left'`` ``[t - w, t)``, ``'both'`` ``[t - w, t]``, ``'none'`` ``(t - w, t)``, with
