@@ -710,10 +710,10 @@ def rolling_ewm_mean_by(
     :func:`rolling_ewm_mean`: in time order, the newest row of the window has weight 1 and
     the one ``k`` rows before it :math:`(1-\alpha)^k`, normalised over the non-null values
     (``com``, ``span``, ``half_life`` and ``alpha`` are counted in rows, not in time; for a
-    decay in time see :func:`ewm_mean_by`). A null value still occupies its row (it ages
-    the values before it) and, as in the other ``_by`` functions, its row outputs the mean
-    of its window (:func:`rolling_ewm_mean` outputs null there); ``min_samples`` counts
-    the non-null values in the window.
+    decay in time see :func:`ewm_mean_by`). A null value row outputs null, as in
+    :func:`rolling_ewm_mean` (unlike the other ``rolling_*_by`` functions), but still
+    occupies its row in the windows of the others: it ages the values before it.
+    ``min_samples`` counts the non-null values in the window.
 
     Parameters
     ----------
@@ -736,7 +736,7 @@ def rolling_ewm_mean_by(
     [1.0, 1.666667, 2.428571, 4.0, 4.666667]
     >>> df = pl.DataFrame({"t": [0, 1, 1, 2], "x": [1.0, 3.0, None, 4.0]})
     >>> df.select(pss.rolling_ewm_mean_by("x", "t", "2i", alpha=0.5))["x"].round(6).to_list()
-    [1.0, 2.333333, 2.333333, 3.8]
+    [1.0, 2.333333, None, 3.8]
     """
     return _flat(
         "rolling_ewm_mean_by",

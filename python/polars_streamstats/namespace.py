@@ -151,6 +151,9 @@ class ExprNamespace(_Methods):
     [None, 2.0, 2.5, 5.0]
     >>> df.select(pss.ExprNamespace(pl.col("x")).cum_max())["x"].to_list()
     [1.0, 3.0, 3.0, 8.0]
+    >>> df = df.with_columns(t=pl.Series([0, 1, 1, 3]))
+    >>> df.select(pl.col("x").pss.rolling_max_by("t", "2i"))["x"].to_list()
+    [1.0, 3.0, 3.0, 8.0]
     """
 
     def __init__(self, expr: pl.Expr) -> None:
@@ -177,6 +180,8 @@ class SeriesNamespace(_Methods):
     [None, 2.0, 2.5, 5.0]
     >>> pss.SeriesNamespace(s).cum_mean().to_list()
     [1.0, 2.0, 2.0, 3.5]
+    >>> s.pss.rolling_mean_by(pl.Series([0, 1, 1, 3]), "2i").to_list()  # `by`: a Series
+    [1.0, 2.0, 2.0, 8.0]
     """
 
     def __init__(self, series: pl.Series) -> None:
