@@ -26,7 +26,7 @@ untyped: Any = pss  # for calls that break the typed signatures on purpose
 # Each class: the arguments it needs, and the kind of each option it takes.
 # Kinds: int, int? (None allowed), bool, float, float? (None allowed), str, str? (None allowed).
 DECAY = {"com": "float?", "span": "float?", "half_life": "float?", "alpha": "float?"}
-ROLLING_MOMENT = {"window_size": "int", "min_samples": "int?"}
+ROLLING_MOMENT = {"window_size": "window", "min_samples": "int?", "closed": "closed?"}
 SPECS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "EWMean": (
         {"alpha": 0.5},
@@ -42,7 +42,7 @@ SPECS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "RollingEWMean": (
         {"window_size": 3, "alpha": 0.5},
-        {"window_size": "int", **DECAY, "min_samples": "int"},
+        {"window_size": "window", **DECAY, "min_samples": "int", "closed": "closed?"},
     ),
     "Quantile": (
         {"quantile": 0.5},
@@ -50,7 +50,13 @@ SPECS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "RollingQuantile": (
         {"quantile": 0.5, "window_size": 3},
-        {"quantile": "float", "interpolation": "str", "window_size": "int", "min_samples": "int?"},
+        {
+            "quantile": "float",
+            "interpolation": "str",
+            "window_size": "window",
+            "min_samples": "int?",
+            "closed": "closed?",
+        },
     ),
     "IQR": (
         {},
@@ -65,11 +71,12 @@ SPECS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "RollingIQR": (
         {"window_size": 3},
         {
-            "window_size": "int",
+            "window_size": "window",
             "q_inf": "float",
             "q_sup": "float",
             "interpolation": "str",
             "min_samples": "int?",
+            "closed": "closed?",
         },
     ),
     "Mean": ({}, {"min_samples": "int"}),
@@ -86,11 +93,17 @@ SPECS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "RollingStd": ({"window_size": 3}, {**ROLLING_MOMENT, "ddof": "int"}),
     "RollingSkew": (
         {"window_size": 3},
-        {"window_size": "int", "bias": "bool", "min_samples": "int?"},
+        {"window_size": "window", "bias": "bool", "min_samples": "int?", "closed": "closed?"},
     ),
     "RollingKurtosis": (
         {"window_size": 3},
-        {"window_size": "int", "fisher": "bool", "bias": "bool", "min_samples": "int?"},
+        {
+            "window_size": "window",
+            "fisher": "bool",
+            "bias": "bool",
+            "min_samples": "int?",
+            "closed": "closed?",
+        },
     ),
     "RollingMin": ({"window_size": 3}, ROLLING_MOMENT),
     "RollingMax": ({"window_size": 3}, ROLLING_MOMENT),
@@ -130,8 +143,19 @@ WRONG: dict[str, list[tuple[Any, str]]] = {
     "float?": [("0.5", "str"), (False, "bool")],
     "str": [(3, "int"), (None, "NoneType"), (True, "bool")],
     "str?": [(3, "int"), (b"linear", "bytes")],
+    "window": [(2.0, "float"), (True, "bool"), (None, "NoneType"), ([3], "list")],
+    "closed?": [(3, "int"), (True, "bool"), (b"left", "bytes")],
 }
-EXPECTED_TYPE = {"int": "an int", "bool": "a bool", "float": "a float", "str": "a str"}
+EXPECTED_TYPE = {
+    "int": "an int",
+    "bool": "a bool",
+    "float": "a float",
+    "str": "a str",
+    "window": (
+        "an int (a number of rows) or a duration (a str such as '5m', or a datetime.timedelta)"
+    ),
+    "closed": "one of 'right', 'left', 'both', 'none'",
+}
 
 
 @pytest.mark.parametrize(("name", "option", "kind"), OPTIONS, ids=OPTION_IDS)
@@ -157,7 +181,7 @@ def test_none_where_allowed(name: str, option: str, kind: str) -> None:
 
 # --- integer ranges -----------------------------------------------------------------------
 
-INT_OPTIONS = [o for o in OPTIONS if o[2].startswith("int")]
+INT_OPTIONS = [o for o in OPTIONS if o[2].startswith("int") or o[2] == "window"]
 INT_IDS = [f"{n}-{o}" for n, o, _ in INT_OPTIONS]
 
 
@@ -199,7 +223,7 @@ def test_integer_like_values_are_ints() -> None:
     assert type(untyped.RollingMean(np.uint8(3))._options()["window_size"]) is int
     assert untyped.Quantile(np.float32(0.5))._options()["quantile"] == 0.5
     assert pss.Quantile(1)._options()["quantile"] == 1.0  # an int is a float option's value
-    with pytest.raises(TypeError, match=r"`window_size` must be an int, got numpy\.bool"):
+    with pytest.raises(TypeError, match=r"`window_size` must be an int .*, got numpy\.bool$"):
         untyped.RollingMean(np.bool_(True))
     with pytest.raises(TypeError, match=r"`quantile` must be a float, got numpy\.bool"):
         untyped.Quantile(np.bool_(True))

@@ -1,6 +1,7 @@
 """Type stubs of the compiled extension (classes written in Rust with PyO3)."""
 
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any, Literal, Self, final
 
 import polars as pl
@@ -37,6 +38,10 @@ __all__ = [
 _Interpolation = Literal["nearest", "higher", "lower", "midpoint", "linear", "equiprobable"]
 _Method = Literal["exact", "p2"]
 _Values = pl.Series | Sequence[float | int | None] | Any  # numpy / pyarrow arrays too
+_Closed = Literal["right", "left", "both", "none"]
+_Window = int | str | timedelta  # rows, or a duration (time-based object)
+_Time = int | date | Any  # datetime.datetime / date, numpy.datetime64, int ('i' durations)
+_Times = pl.Series | Sequence[_Time] | Any  # numpy / pyarrow arrays too
 
 class _Statistic:
     """The object protocol shared by every statistic (a typing aid: no runtime base class)."""
@@ -51,6 +56,13 @@ class _Statistic:
     def __getnewargs_ex__(self) -> tuple[tuple[()], dict[str, float | int | bool | str]]: ...
     def __copy__(self) -> Self: ...
     def __deepcopy__(self, memo: Any) -> Self: ...
+
+class _Timed(_Statistic):
+    """A statistic that is time-based when built with a duration (a typing aid)."""
+
+    def update(self, x: float | None, t: _Time | None = None, /) -> Self: ...
+    def update_many(self, values: _Values, times: _Times | None = None, /) -> Self: ...
+    def running(self, values: _Values, times: _Times | None = None, /) -> pl.Series: ...
 
 @final
 class EWMean(_Statistic):
@@ -97,16 +109,17 @@ class EWStd(_Statistic):
     ) -> Self: ...
 
 @final
-class RollingEWMean(_Statistic):
+class RollingEWMean(_Timed):
     def __new__(
         cls,
-        window_size: int,
+        window_size: _Window,
         *,
         com: float | None = None,
         span: float | None = None,
         half_life: float | None = None,
         alpha: float | None = None,
         min_samples: int = 1,
+        closed: _Closed = "right",
     ) -> Self: ...
 
 @final
@@ -122,14 +135,15 @@ class Quantile(_Statistic):
     def revert(self, x: float, /) -> Self: ...
 
 @final
-class RollingQuantile(_Statistic):
+class RollingQuantile(_Timed):
     def __new__(
         cls,
         quantile: float,
         interpolation: _Interpolation = "nearest",
-        window_size: int = 2,
+        window_size: _Window = 2,
         *,
         min_samples: int | None = None,
+        closed: _Closed = "right",
     ) -> Self: ...
 
 @final
@@ -146,15 +160,16 @@ class IQR(_Statistic):
     def revert(self, x: float, /) -> Self: ...
 
 @final
-class RollingIQR(_Statistic):
+class RollingIQR(_Timed):
     def __new__(
         cls,
-        window_size: int,
+        window_size: _Window,
         *,
         q_inf: float = 0.25,
         q_sup: float = 0.75,
         interpolation: _Interpolation = "nearest",
         min_samples: int | None = None,
+        closed: _Closed = "right",
     ) -> Self: ...
 
 class _Mergeable(_Statistic):
@@ -204,50 +219,76 @@ class AbsMax(_Mergeable):
     def __new__(cls, *, min_samples: int = 1) -> Self: ...
 
 @final
-class RollingMean(_Statistic):
-    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
-
-@final
-class RollingVar(_Statistic):
+class RollingMean(_Timed):
     def __new__(
-        cls, window_size: int, *, min_samples: int | None = None, ddof: int = 1
+        cls, window_size: _Window, *, min_samples: int | None = None, closed: _Closed = "right"
     ) -> Self: ...
 
 @final
-class RollingStd(_Statistic):
-    def __new__(
-        cls, window_size: int, *, min_samples: int | None = None, ddof: int = 1
-    ) -> Self: ...
-
-@final
-class RollingSkew(_Statistic):
-    def __new__(
-        cls, window_size: int, *, bias: bool = True, min_samples: int | None = None
-    ) -> Self: ...
-
-@final
-class RollingKurtosis(_Statistic):
+class RollingVar(_Timed):
     def __new__(
         cls,
-        window_size: int,
+        window_size: _Window,
+        *,
+        min_samples: int | None = None,
+        closed: _Closed = "right",
+        ddof: int = 1,
+    ) -> Self: ...
+
+@final
+class RollingStd(_Timed):
+    def __new__(
+        cls,
+        window_size: _Window,
+        *,
+        min_samples: int | None = None,
+        closed: _Closed = "right",
+        ddof: int = 1,
+    ) -> Self: ...
+
+@final
+class RollingSkew(_Timed):
+    def __new__(
+        cls,
+        window_size: _Window,
+        *,
+        bias: bool = True,
+        min_samples: int | None = None,
+        closed: _Closed = "right",
+    ) -> Self: ...
+
+@final
+class RollingKurtosis(_Timed):
+    def __new__(
+        cls,
+        window_size: _Window,
         *,
         fisher: bool = True,
         bias: bool = True,
         min_samples: int | None = None,
+        closed: _Closed = "right",
     ) -> Self: ...
 
 @final
-class RollingMin(_Statistic):
-    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
+class RollingMin(_Timed):
+    def __new__(
+        cls, window_size: _Window, *, min_samples: int | None = None, closed: _Closed = "right"
+    ) -> Self: ...
 
 @final
-class RollingMax(_Statistic):
-    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
+class RollingMax(_Timed):
+    def __new__(
+        cls, window_size: _Window, *, min_samples: int | None = None, closed: _Closed = "right"
+    ) -> Self: ...
 
 @final
-class RollingPeakToPeak(_Statistic):
-    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
+class RollingPeakToPeak(_Timed):
+    def __new__(
+        cls, window_size: _Window, *, min_samples: int | None = None, closed: _Closed = "right"
+    ) -> Self: ...
 
 @final
-class RollingAbsMax(_Statistic):
-    def __new__(cls, window_size: int, *, min_samples: int | None = None) -> Self: ...
+class RollingAbsMax(_Timed):
+    def __new__(
+        cls, window_size: _Window, *, min_samples: int | None = None, closed: _Closed = "right"
+    ) -> Self: ...

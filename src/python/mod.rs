@@ -5,6 +5,7 @@
 
 mod moments;
 pub(crate) mod plumbing;
+pub(crate) mod time;
 
 use pyo3::prelude::*;
 
@@ -15,9 +16,10 @@ use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile as CoreQuantile, QuantileOptions, RollingIqr,
     RollingIqrOptions, RollingQuantile as CoreRollingQuantile, RollingQuantileOptions,
 };
+use crate::core::window::Span;
 use plumbing::{
-    count, count_or, doc_block, flag_or, opt_count, opt_real, opt_text, real, real_or,
-    rolling_min_samples, stat_class, text_or, value_error, Arg,
+    count_or, doc_block, flag_or, opt_real, opt_text, real, real_or, rolling_min_samples,
+    stat_class, text_or, value_error, Arg,
 };
 use pyo3::exceptions::PyValueError;
 
@@ -184,6 +186,7 @@ stat_class! {
 }
 
 stat_class! {
+    @timed
     /// Exponentially weighted mean of the last ``window_size`` rows, one row at a time.
     ///
     /// The value ``k`` rows back weighs ``(1 - alpha) ** k``, normalised over the non-null
@@ -193,6 +196,10 @@ stat_class! {
     /// the window moved, so the oldest row left and the others aged by one row; it is
     /// ``None`` once the window holds fewer than ``min_samples`` non-null values.
     ///
+    #[doc = doc_block!(time_based)]
+    /// The decay stays per row: ``k`` rows back weighs ``(1 - alpha) ** k`` (for a decay in
+    /// time, use ``EWMean`` with a duration ``half_life``).
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
@@ -200,7 +207,8 @@ stat_class! {
     /// min_samples
     ///     Non-null values the window needs for a result (``0`` acts as ``1``). More than
     ///     ``window_size`` raises ``ValueError``, except the default ``1`` with
-    ///     ``window_size=0``.
+    ///     ``window_size=0``; with a duration ``window_size`` any count is allowed.
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -215,20 +223,23 @@ stat_class! {
     /// [1.0, 2.333333333333333, None]
     RollingEWMean(RollingEwMean),
     #[pyo3(
-        signature = (window_size, *, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, com=None, span=None, half_life=None, alpha=None, min_samples=1)",
+        signature = (window_size, *, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, com=None, span=None, half_life=None, alpha=None, min_samples=1, closed='right')",
     )]
     fn new(
         window_size: &Bound<'_, PyAny>, com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>,
-        alpha: Arg<'_>, min_samples: Arg<'_>,
+        alpha: Arg<'_>, min_samples: Arg<'_>, closed: Arg<'_>,
     ) -> PyResult<Self> {
-        let window_size = count("window_size", window_size)?;
+        let window = time::span(window_size, &closed)?;
         let min_samples = count_or("min_samples", &min_samples, 1)?;
+        if let Span::Rows(n) = window {
+            // The default 1 stands even with an empty window (min_samples 0 and 1 are alike).
+            rolling_min_samples(Some(min_samples), n, 1)?;
+        }
         let opts = RollingEwmOptions {
             alpha: self::alpha(&com, &span, &half_life, &alpha)?,
-            window_size,
-            // The default 1 stands even with an empty window (min_samples 0 and 1 are alike).
-            min_samples: rolling_min_samples(Some(min_samples), window_size, 1)?,
+            window,
+            min_samples,
         };
         Ok(RollingEWMean { inner: RollingEwMean::new(opts).map_err(value_error)? })
     }
@@ -311,6 +322,7 @@ stat_class! {
 }
 
 stat_class! {
+    @timed
     /// Exact quantile of the last ``window_size`` rows, one row at a time.
     ///
     /// The numbers of Polars' ``rolling_quantile`` with the same options (and of
@@ -319,14 +331,16 @@ stat_class! {
     /// row leaves and ``get()`` becomes the quantile of the non-null values still in the
     /// window (``None`` when fewer than ``min_samples``). NaN sorts above ``+inf``.
     ///
+    #[doc = doc_block!(time_based)]
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(quantile)]
     #[doc = doc_block!(interpolation)]
-    /// window_size
-    ///     Rows in the window, nulls included (default 2, as Polars). ``0`` gives a window
-    ///     that is always empty (every result ``None``), as Polars.
+    #[doc = doc_block!(window_size)]
+    ///     The default is 2 rows, as Polars.
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -341,15 +355,15 @@ stat_class! {
     /// [1.0, 9.0, 4.0, 9.0]
     RollingQuantile(CoreRollingQuantile),
     #[pyo3(
-        signature = (quantile, interpolation=Arg::Omitted, window_size=Arg::Omitted, *, min_samples=Arg::Omitted),
-        text_signature = "(quantile, interpolation='nearest', window_size=2, *, min_samples=None)",
+        signature = (quantile, interpolation=Arg::Omitted, window_size=Arg::Omitted, *, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(quantile, interpolation='nearest', window_size=2, *, min_samples=None, closed='right')",
     )]
-    fn new(quantile: &Bound<'_, PyAny>, interpolation: Arg<'_>, window_size: Arg<'_>, min_samples: Arg<'_>) -> PyResult<Self> {
+    fn new(quantile: &Bound<'_, PyAny>, interpolation: Arg<'_>, window_size: Arg<'_>, min_samples: Arg<'_>, closed: Arg<'_>) -> PyResult<Self> {
         let q = real("quantile", quantile)?;
         let interpolation = self::interpolation(&interpolation)?;
-        let window_size = count_or("window_size", &window_size, 2)?;
-        let min_samples = rolling_min_samples(opt_count("min_samples", &min_samples)?, window_size, 0)?;
-        let opts = RollingQuantileOptions { q, window_size, interpolation, min_samples };
+        let window = time::span_or(&window_size, &closed, 2)?;
+        let min_samples = time::span_min_samples(&window, &min_samples, 0)?;
+        let opts = RollingQuantileOptions { q, window, interpolation, min_samples };
         Ok(RollingQuantile { inner: CoreRollingQuantile::new(opts).map_err(value_error)? })
     }
 }
@@ -408,6 +422,7 @@ stat_class! {
 }
 
 stat_class! {
+    @timed
     /// Inter-quantile range of the last ``window_size`` rows, one row at a time.
     ///
     /// ``quantile(q_sup) - quantile(q_inf)`` of the non-null values among the last
@@ -416,12 +431,15 @@ stat_class! {
     /// window slot, so the oldest row leaves and ``get()`` becomes the range of the
     /// non-null values still in the window (``None`` when fewer than ``min_samples``).
     ///
+    #[doc = doc_block!(time_based)]
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(q_inf_q_sup)]
     #[doc = doc_block!(interpolation)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -433,17 +451,17 @@ stat_class! {
     /// 7.0
     RollingIQR(RollingIqr),
     #[pyo3(
-        signature = (window_size, *, q_inf=Arg::Omitted, q_sup=Arg::Omitted, interpolation=Arg::Omitted, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, q_inf=0.25, q_sup=0.75, interpolation='nearest', min_samples=None)",
+        signature = (window_size, *, q_inf=Arg::Omitted, q_sup=Arg::Omitted, interpolation=Arg::Omitted, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, q_inf=0.25, q_sup=0.75, interpolation='nearest', min_samples=None, closed='right')",
     )]
-    fn new(window_size: &Bound<'_, PyAny>, q_inf: Arg<'_>, q_sup: Arg<'_>, interpolation: Arg<'_>, min_samples: Arg<'_>) -> PyResult<Self> {
-        let window_size = count("window_size", window_size)?;
+    fn new(window_size: &Bound<'_, PyAny>, q_inf: Arg<'_>, q_sup: Arg<'_>, interpolation: Arg<'_>, min_samples: Arg<'_>, closed: Arg<'_>) -> PyResult<Self> {
+        let window = time::span(window_size, &closed)?;
         let opts = RollingIqrOptions {
-            window_size,
             q_inf: real_or("q_inf", &q_inf, 0.25)?,
             q_sup: real_or("q_sup", &q_sup, 0.75)?,
             interpolation: self::interpolation(&interpolation)?,
-            min_samples: rolling_min_samples(opt_count("min_samples", &min_samples)?, window_size, 0)?,
+            min_samples: time::span_min_samples(&window, &min_samples, 0)?,
+            window,
         };
         Ok(RollingIQR { inner: RollingIqr::new(opts).map_err(value_error)? })
     }

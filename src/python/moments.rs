@@ -3,10 +3,8 @@
 
 use pyo3::prelude::*;
 
-use super::plumbing::{
-    count, count_or, doc_block, flag_or, opt_count, rolling_min_samples, stat_class, value_error,
-    Arg,
-};
+use super::plumbing::{count_or, doc_block, flag_or, stat_class, value_error, Arg};
+use super::time;
 use crate::core::moments::{
     self, AbsMaxOf, Cumulative, KurtosisOf, MaxOf, MeanOf, MinOf, PeakToPeakOf, Rolling, SkewOf,
     StdOf, VarOf,
@@ -360,15 +358,15 @@ macro_rules! rolling_class {
         $name:ident, $(#[$new_attr:meta])* fn new($($arg:ident: $ty:ty),* $(,)?) => $finish:expr
     ) => {
         stat_class! {
+            @timed
             $(#[$doc])*
             $name(moments::$name),
             $(#[$new_attr])*
-            fn new(window_size: &Bound<'_, PyAny>, $($arg: $ty,)* min_samples: Arg<'_>) -> PyResult<Self> {
-                let window_size = count("window_size", window_size)?;
+            fn new(window_size: &Bound<'_, PyAny>, $($arg: $ty,)* min_samples: Arg<'_>, closed: Arg<'_>) -> PyResult<Self> {
+                let span = time::span(window_size, &closed)?;
                 let stat = $finish;
-                let min_samples = opt_count("min_samples", &min_samples)?;
-                let min_samples = rolling_min_samples(min_samples, window_size, 0)?;
-                let inner = Rolling::new(stat, window_size, min_samples).map_err(value_error)?;
+                let min_samples = time::span_min_samples(&span, &min_samples, 0)?;
+                let inner = Rolling::new(stat, span, min_samples).map_err(value_error)?;
                 Ok($name { inner })
             }
         }
@@ -382,10 +380,13 @@ rolling_class!(
     /// ``pss.rolling_mean``), from a window that never subtracts a departed value.
     #[doc = doc_block!(rolling_nulls)]
     ///
+    #[doc = doc_block!(time_based)]
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -397,10 +398,18 @@ rolling_class!(
     /// 5.0
     /// >>> pss.RollingMean(2).running([1.0, 2.0, None, 4.0]).to_list()
     /// [None, 1.5, None, None]
+    /// >>> from datetime import datetime
+    /// >>> m = pss.RollingMean("10m")  # a time window: the rows of the last 10 minutes
+    /// >>> m.update(1.0, datetime(2024, 1, 1, 9, 0)).update(3.0, datetime(2024, 1, 1, 9, 5)).get()
+    /// 2.0
+    /// >>> m.update(8.0, datetime(2024, 1, 1, 9, 12)).get()  # 9:00 left: (3 + 8) / 2
+    /// 5.5
+    /// >>> pss.RollingMean("2i").running([1.0, 2.0, 4.0], [0, 1, 5]).to_list()  # int times
+    /// [1.0, 1.5, 4.0]
     RollingMean,
     #[pyo3(
-        signature = (window_size, *, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, min_samples=None)",
+        signature = (window_size, *, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, min_samples=None, closed='right')",
     )]
     fn new() => MeanOf {}
 );
@@ -412,10 +421,13 @@ rolling_class!(
     /// after large values leave.
     #[doc = doc_block!(rolling_nulls)]
     ///
+    #[doc = doc_block!(time_based)]
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     #[doc = doc_block!(ddof)]
     ///
     /// Examples
@@ -428,8 +440,8 @@ rolling_class!(
     /// 32.0
     RollingVar,
     #[pyo3(
-        signature = (window_size, *, ddof=Arg::Omitted, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, min_samples=None, ddof=1)",
+        signature = (window_size, *, ddof=Arg::Omitted, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, min_samples=None, closed='right', ddof=1)",
     )]
     fn new(ddof: Arg<'_>) => VarOf { ddof: count_or("ddof", &ddof, 1)? }
 );
@@ -440,10 +452,13 @@ rolling_class!(
     /// ``rolling_std`` (and of ``pss.rolling_std``).
     #[doc = doc_block!(rolling_nulls)]
     ///
+    #[doc = doc_block!(time_based)]
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     #[doc = doc_block!(ddof)]
     ///
     /// Examples
@@ -457,8 +472,8 @@ rolling_class!(
     /// 2.0
     RollingStd,
     #[pyo3(
-        signature = (window_size, *, ddof=Arg::Omitted, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, min_samples=None, ddof=1)",
+        signature = (window_size, *, ddof=Arg::Omitted, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, min_samples=None, closed='right', ddof=1)",
     )]
     fn new(ddof: Arg<'_>) => StdOf { ddof: count_or("ddof", &ddof, 1)? }
 );
@@ -469,11 +484,14 @@ rolling_class!(
     /// ``pss.rolling_skew``).
     #[doc = doc_block!(rolling_nulls)]
     ///
+    #[doc = doc_block!(time_based)]
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(bias)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -485,8 +503,8 @@ rolling_class!(
     /// 0.665469
     RollingSkew,
     #[pyo3(
-        signature = (window_size, *, bias=Arg::Omitted, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, bias=True, min_samples=None)",
+        signature = (window_size, *, bias=Arg::Omitted, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, bias=True, min_samples=None, closed='right')",
     )]
     fn new(bias: Arg<'_>) => SkewOf { bias: flag_or("bias", &bias, true)? }
 );
@@ -497,12 +515,15 @@ rolling_class!(
     /// ``pss.rolling_kurtosis``).
     #[doc = doc_block!(rolling_nulls)]
     ///
+    #[doc = doc_block!(time_based)]
+    ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(fisher)]
     #[doc = doc_block!(bias)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -514,8 +535,8 @@ rolling_class!(
     /// -1.5
     RollingKurtosis,
     #[pyo3(
-        signature = (window_size, *, fisher=Arg::Omitted, bias=Arg::Omitted, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, fisher=True, bias=True, min_samples=None)",
+        signature = (window_size, *, fisher=Arg::Omitted, bias=Arg::Omitted, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, fisher=True, bias=True, min_samples=None, closed='right')",
     )]
     fn new(fisher: Arg<'_>, bias: Arg<'_>) => KurtosisOf {
         fisher: flag_or("fisher", &fisher, true)?,
@@ -528,12 +549,15 @@ rolling_class!(
     /// The numbers of Polars' ``rolling_min`` with the same options (and of
     /// ``pss.rolling_min`` on a float column); NaN while a NaN is in the window.
     #[doc = doc_block!(rolling_nulls)]
+    ///
+    #[doc = doc_block!(time_based)]
     #[doc = doc_block!(float_limit)]
     ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -545,8 +569,8 @@ rolling_class!(
     /// 1.0
     RollingMin,
     #[pyo3(
-        signature = (window_size, *, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, min_samples=None)",
+        signature = (window_size, *, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, min_samples=None, closed='right')",
     )]
     fn new() => MinOf {}
 );
@@ -556,12 +580,15 @@ rolling_class!(
     /// The numbers of Polars' ``rolling_max`` with the same options (and of
     /// ``pss.rolling_max`` on a float column); NaN while a NaN is in the window.
     #[doc = doc_block!(rolling_nulls)]
+    ///
+    #[doc = doc_block!(time_based)]
     #[doc = doc_block!(float_limit)]
     ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -574,8 +601,8 @@ rolling_class!(
     /// >>> m.update(None).get()  # no value left in the window
     RollingMax,
     #[pyo3(
-        signature = (window_size, *, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, min_samples=None)",
+        signature = (window_size, *, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, min_samples=None, closed='right')",
     )]
     fn new() => MaxOf {}
 );
@@ -585,12 +612,15 @@ rolling_class!(
     /// The numbers of ``pss.rolling_peak_to_peak`` on a float column (Polars'
     /// ``rolling_max - rolling_min``); NaN while a NaN is in the window.
     #[doc = doc_block!(rolling_nulls)]
+    ///
+    #[doc = doc_block!(time_based)]
     #[doc = doc_block!(float_limit)]
     ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -602,8 +632,8 @@ rolling_class!(
     /// 8.0
     RollingPeakToPeak,
     #[pyo3(
-        signature = (window_size, *, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, min_samples=None)",
+        signature = (window_size, *, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, min_samples=None, closed='right')",
     )]
     fn new() => PeakToPeakOf {}
 );
@@ -613,12 +643,15 @@ rolling_class!(
     /// The numbers of ``pss.rolling_abs_max`` on a float column (Polars'
     /// ``abs().rolling_max``); NaN while a NaN is in the window.
     #[doc = doc_block!(rolling_nulls)]
+    ///
+    #[doc = doc_block!(time_based)]
     #[doc = doc_block!(float_limit)]
     ///
     /// Parameters
     /// ----------
     #[doc = doc_block!(window_size)]
     #[doc = doc_block!(min_samples_rolling)]
+    #[doc = doc_block!(closed)]
     ///
     /// Examples
     /// --------
@@ -630,8 +663,8 @@ rolling_class!(
     /// 1.0
     RollingAbsMax,
     #[pyo3(
-        signature = (window_size, *, min_samples=Arg::Omitted),
-        text_signature = "(window_size, *, min_samples=None)",
+        signature = (window_size, *, min_samples=Arg::Omitted, closed=Arg::Omitted),
+        text_signature = "(window_size, *, min_samples=None, closed='right')",
     )]
     fn new() => AbsMaxOf {}
 );

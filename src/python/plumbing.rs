@@ -28,7 +28,7 @@ fn dtype_error<S: Statistic>(method: &str, e: DtypeError) -> PyErr {
 
 /// A batch of input values: either a contiguous float64 buffer (numpy, array.array, …)
 /// read in place, or a Polars Series (anything else goes through `pl.Series(values=...)`).
-enum Batch {
+pub enum Batch {
     Buffer(PyBuffer<f64>),
     Series(Series),
 }
@@ -42,7 +42,7 @@ fn series_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
 const VALUES_KINDS: &str =
     "`values` must be a Polars Series, numpy array, pyarrow array or sequence of numbers";
 
-fn batch(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
+pub fn batch_of(values: &Bound<'_, PyAny>) -> PyResult<Batch> {
     let py = values.py();
     let series_type = series_type(py)?;
     if !values.is_instance(series_type)? {
@@ -95,7 +95,7 @@ fn buffer_slice(buf: &PyBuffer<f64>) -> &[f64] {
 }
 
 pub fn update_many<S: Statistic>(stat: &mut S, values: &Bound<'_, PyAny>) -> PyResult<()> {
-    match batch(values)? {
+    match batch_of(values)? {
         Batch::Buffer(buf) => crate::core::sweep::feed_dense(stat, buffer_slice(&buf)),
         Batch::Series(s) => {
             feed_series(stat, &s).map_err(|e| dtype_error::<S>("update_many", e))?
@@ -105,7 +105,7 @@ pub fn update_many<S: Statistic>(stat: &mut S, values: &Bound<'_, PyAny>) -> PyR
 }
 
 pub fn running<S: Statistic>(stat: &mut S, values: &Bound<'_, PyAny>) -> PyResult<PySeries> {
-    let out = match batch(values)? {
+    let out = match batch_of(values)? {
         Batch::Buffer(buf) => run_slice_series(stat, PlSmallStr::EMPTY, buffer_slice(&buf)),
         Batch::Series(s) => run_series(stat, &s).map_err(|e| dtype_error::<S>("running", e))?,
     };
@@ -142,6 +142,7 @@ pub fn options_dict<'py, S: Statistic>(py: Python<'py>, stat: &S) -> PyResult<Bo
             OptionValue::Int(v) => d.set_item(name, v)?,
             OptionValue::Bool(v) => d.set_item(name, v)?,
             OptionValue::Str(v) => d.set_item(name, v)?,
+            OptionValue::Text(v) => d.set_item(name, v)?,
         }
     }
     Ok(d)
@@ -166,6 +167,7 @@ pub fn repr<S: Statistic>(stat: &S) -> String {
             OptionValue::Int(v) => format!("{name}={v}"),
             OptionValue::Bool(v) => format!("{name}={}", if v { "True" } else { "False" }),
             OptionValue::Str(v) => format!("{name}='{v}'"),
+            OptionValue::Text(v) => format!("{name}='{v}'"),
         })
         .collect();
     parts.push(format!(
@@ -200,7 +202,7 @@ impl<'py> FromPyObject<'_, 'py> for Arg<'py> {
 
 impl<'py> Arg<'py> {
     /// The object, `None` when omitted or given as Python's `None`.
-    fn object(&self) -> Option<&Bound<'py, PyAny>> {
+    pub fn object(&self) -> Option<&Bound<'py, PyAny>> {
         match self {
             Arg::Given(obj) if !obj.is_none() => Some(obj),
             _ => None,
@@ -209,7 +211,7 @@ impl<'py> Arg<'py> {
 }
 
 /// The name of `obj`'s type as the messages show it: `float`, `NoneType`, `numpy.float32`.
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
+pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
     let t = obj.get_type();
     let name = t.qualname().map(|n| n.to_string()).unwrap_or_default();
     match t.module().map(|m| m.to_string()) {
@@ -387,14 +389,36 @@ statistic of both streams, e.g. of data processed in parts."
     };
     (window_size) => {
         "window_size
-    Rows in the window, nulls included. ``0`` gives a window that is always empty (every
-    result ``None``), as Polars."
+    An int: rows in the window, nulls included (``0`` gives a window that is always empty,
+    every result ``None``, as Polars). Or a duration, which makes the object time-based: a
+    Polars duration string (``'5m'``, ``'1h30m'``, ``'250ms'``; ``'5i'`` for integer
+    times) or a ``datetime.timedelta``. ``'d'`` and ``'w'`` are 24 and 168 hours;
+    calendar units (``'mo'``, ``'q'``, ``'y'``), zero and negative durations raise
+    ``ValueError``."
+    };
+    (closed) => {
+        "closed
+    Which ends of a time window of width ``w`` belong to the window of the row at time
+    ``t``: ``'right'`` (the default) ``(t - w, t]``, ``'left'`` ``[t - w, t)``, ``'both'``
+    ``[t - w, t]``, ``'none'`` ``(t - w, t)``, as Polars' ``rolling_*_by``. A window of
+    rows takes only ``'right'`` (``ValueError`` otherwise)."
+    };
+    (time_based) => {
+        "With a duration ``window_size`` the object is time-based: ``update(x, t)``,
+``update_many(values, times)`` and ``running(values, times)`` take the time of each row
+(``datetime.datetime``, ``datetime.date``, ``numpy.datetime64``, or ints for ``'i'``
+durations; naive datetimes as they are, aware ones as UTC instants; batches as sequences,
+numpy arrays or Polars / pyarrow columns), and the window holds the rows within
+``window_size`` before the latest time (see ``closed``): ``running`` gives the numbers of
+the ``_by`` expression on the same rows, where rows with equal times share one window.
+Times must not go backwards: an earlier time raises ``ValueError`` and changes nothing."
     };
     (min_samples_rolling) => {
         "min_samples
     Non-null values the window needs for a result (``0`` acts as ``1``); ``None`` (the
     default) means ``window_size``, as Polars. More than ``window_size`` raises
-    ``ValueError``."
+    ``ValueError``. With a duration ``window_size`` the default is 1 and any count is
+    allowed (as the ``_by`` expressions)."
     };
     (min_samples) => {
         "min_samples
@@ -468,9 +492,107 @@ statistic of both streams, e.g. of data processed in parts."
 pub(crate) use doc_block;
 
 /// Declares a `#[pyclass]` wrapping a core statistic with the full object protocol; the
-/// caller supplies only the constructor.
+/// caller supplies only the constructor. With a leading `@timed`, the class may be
+/// time-based (`update(x, t)`, `update_many(values, times)`, `running(values, times)`;
+/// its core type implements `time::Timed`).
 macro_rules! stat_class {
+    (@timed $($rest:tt)*) => {
+        $crate::python::plumbing::stat_class_impl! {
+            {
+                /// Consume one row (``x=None`` is a null row) and return the object itself, so
+                /// that calls chain: ``s.update(1.0).update(2.0).get()``. A time-based object
+                /// (a duration ``window_size`` or ``half_life``) needs the row's time ``t``,
+                /// not before the last one (``ValueError``, the state unchanged); an object
+                /// whose window counts rows takes no ``t``.
+                #[pyo3(signature = (x, t=$crate::python::plumbing::Arg::Omitted, /), text_signature = "($self, x, t=None, /)")]
+                fn update<'py>(
+                    mut slf: PyRefMut<'py, Self>,
+                    x: Option<f64>,
+                    t: $crate::python::plumbing::Arg<'py>,
+                ) -> PyResult<PyRefMut<'py, Self>> {
+                    $crate::python::time::update(&mut slf.inner, x, &t)?;
+                    Ok(slf)
+                }
+
+                /// Consume every value of ``values`` in order, exactly as ``update`` row by row
+                /// (the same numbers, bit for bit) but faster; return the object itself.
+                /// ``values``: a Polars Series, a numpy or pyarrow array, or a sequence of
+                /// numbers and ``None``. A time-based object needs ``times`` of the same
+                /// length, not decreasing and not before the last time (checked before any
+                /// row enters): a sequence of times, a numpy datetime64 or integer array, or
+                /// a Polars / pyarrow Datetime, Date or integer array.
+                #[pyo3(signature = (values, times=$crate::python::plumbing::Arg::Omitted, /), text_signature = "($self, values, times=None, /)")]
+                fn update_many<'py>(
+                    mut slf: PyRefMut<'py, Self>,
+                    values: &Bound<'py, PyAny>,
+                    times: $crate::python::plumbing::Arg<'py>,
+                ) -> PyResult<PyRefMut<'py, Self>> {
+                    $crate::python::time::update_many(&mut slf.inner, values, &times)?;
+                    Ok(slf)
+                }
+
+                /// The output of each row of ``values`` as a Float64 Series, continuing from the
+                /// current state: the rows the matching Polars expression would give (for a
+                /// time-based object, the ``_by`` expression on the same rows: rows with equal
+                /// times share one window). Afterwards the object holds the same rows as after
+                /// ``update_many(values[, times])``.
+                #[pyo3(signature = (values, times=$crate::python::plumbing::Arg::Omitted, /), text_signature = "($self, values, times=None, /)")]
+                fn running(
+                    &mut self,
+                    values: &Bound<'_, PyAny>,
+                    times: $crate::python::plumbing::Arg<'_>,
+                ) -> PyResult<pyo3_polars::PySeries> {
+                    $crate::python::time::running(&mut self.inner, values, &times)
+                }
+            }
+            $($rest)*
+        }
+    };
+    ($($rest:tt)*) => {
+        $crate::python::plumbing::stat_class_impl! {
+            {
+                /// Consume one value (``None`` is a null row) and return the object itself, so
+                /// that calls chain: ``s.update(1.0).update(2.0).get()``.
+                #[pyo3(signature = (x, /))]
+                fn update(mut slf: PyRefMut<'_, Self>, x: Option<f64>) -> PyRefMut<'_, Self> {
+                    $crate::core::Kernel::update(&mut slf.inner, x);
+                    slf
+                }
+
+                /// Consume every value of ``values`` in order, exactly as ``update`` one by one
+                /// (the same numbers, bit for bit) but faster; return the object itself.
+                /// ``values``: a Polars Series, a numpy or pyarrow array, or a sequence of
+                /// numbers and ``None``.
+                #[pyo3(signature = (values, /))]
+                fn update_many<'py>(
+                    mut slf: PyRefMut<'py, Self>,
+                    values: &Bound<'py, PyAny>,
+                ) -> PyResult<PyRefMut<'py, Self>> {
+                    $crate::python::plumbing::update_many(&mut slf.inner, values)?;
+                    Ok(slf)
+                }
+
+                /// The output of each row of ``values`` as a Float64 Series, continuing from the
+                /// current state: the rows the matching Polars expression would give (for
+                /// instance null for a null row of an exponentially weighted statistic).
+                /// Afterwards the object is as after ``update_many(values)``.
+                #[pyo3(signature = (values, /))]
+                fn running(&mut self, values: &Bound<'_, PyAny>) -> PyResult<pyo3_polars::PySeries> {
+                    $crate::python::plumbing::running(&mut self.inner, values)
+                }
+            }
+            $($rest)*
+        }
+    };
+}
+
+pub(crate) use stat_class;
+
+/// The body of `stat_class!`: the struct and every method, with the feeding methods
+/// (`update`, `update_many`, `running`) given as the first token group.
+macro_rules! stat_class_impl {
     (
+        { $($feed:tt)* }
         $(#[$doc:meta])*
         $name:ident($core:ty),
         $(#[$new_attr:meta])*
@@ -491,41 +613,13 @@ macro_rules! stat_class {
             #[allow(clippy::too_many_arguments)]
             fn new($($arg: $ty),*) -> PyResult<Self> $body
 
-            /// Consume one value (``None`` is a null row) and return the object itself, so
-            /// that calls chain: ``s.update(1.0).update(2.0).get()``.
-            #[pyo3(signature = (x, /))]
-            fn update(mut slf: PyRefMut<'_, Self>, x: Option<f64>) -> PyRefMut<'_, Self> {
-                $crate::core::Kernel::update(&mut slf.inner, x);
-                slf
-            }
+            $($feed)*
 
             /// The current value of the statistic (a float), or ``None`` before enough
             /// non-null values (``min_samples``). The class docstring says what a null row
             /// does to it.
             fn get(&self) -> Option<f64> {
                 $crate::core::Statistic::get(&self.inner)
-            }
-
-            /// Consume every value of ``values`` in order, exactly as ``update`` one by one
-            /// (the same numbers, bit for bit) but faster; return the object itself.
-            /// ``values``: a Polars Series, a numpy or pyarrow array, or a sequence of
-            /// numbers and ``None``.
-            #[pyo3(signature = (values, /))]
-            fn update_many<'py>(
-                mut slf: PyRefMut<'py, Self>,
-                values: &Bound<'py, PyAny>,
-            ) -> PyResult<PyRefMut<'py, Self>> {
-                $crate::python::plumbing::update_many(&mut slf.inner, values)?;
-                Ok(slf)
-            }
-
-            /// The output of each row of ``values`` as a Float64 Series, continuing from the
-            /// current state: the rows the matching Polars expression would give (for
-            /// instance null for a null row of an exponentially weighted statistic).
-            /// Afterwards the object is as after ``update_many(values)``.
-            #[pyo3(signature = (values, /))]
-            fn running(&mut self, values: &Bound<'_, PyAny>) -> PyResult<pyo3_polars::PySeries> {
-                $crate::python::plumbing::running(&mut self.inner, values)
             }
 
             /// The options as constructor keywords (``cls(**obj._options())`` rebuilds them);
@@ -563,4 +657,4 @@ macro_rules! stat_class {
     };
 }
 
-pub(crate) use stat_class;
+pub(crate) use stat_class_impl;
