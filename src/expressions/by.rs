@@ -39,8 +39,10 @@ struct ByTimes {
     /// The rows with a non-null `by`, in time order (stable); `None` when that is every row
     /// in row order (a sorted `by` without nulls).
     order: Option<Vec<u32>>,
-    /// Their times, non-decreasing.
+    /// Their times, non-decreasing (empty when read in place from `physical`).
     times: Vec<i64>,
+    /// The `by` column's physical integers, when they are the times as they stand.
+    physical: Option<Series>,
     unit: TimeUnit,
     tz: Option<TimeZone>,
     /// Whether `by` holds plain integers (durations must then be `"Ni"`).
@@ -81,10 +83,25 @@ impl ByTimes {
         if u32::try_from(len).is_err() {
             polars_bail!(ComputeError: "`pss.{}`: columns of 2**32 rows or more are not supported", function);
         }
+        let no_nulls = ca.null_count() == 0;
+        if no_nulls && ca.chunks().len() == 1 {
+            // One chunk without nulls: the times are read in place when already sorted.
+            let slice = ca.downcast_iter().next().map(|a| a.values().as_slice());
+            if slice.is_some_and(|t| t.windows(2).all(|w| w[0] <= w[1])) {
+                return Ok(ByTimes {
+                    len,
+                    order: None,
+                    times: Vec::new(),
+                    physical: Some(physical.clone()),
+                    unit,
+                    tz,
+                    integer,
+                });
+            }
+        }
         let mut times = Vec::with_capacity(len - ca.null_count());
         advise_huge_pages(&times);
         let mut rows: Vec<u32> = Vec::new();
-        let no_nulls = ca.null_count() == 0;
         if no_nulls {
             for arr in ca.downcast_iter() {
                 times.extend_from_slice(arr.values().as_slice());
@@ -119,10 +136,20 @@ impl ByTimes {
             len,
             order,
             times,
+            physical: None,
             unit,
             tz,
             integer,
         })
+    }
+
+    /// The times of the rows in time order.
+    fn times(&self) -> &[i64] {
+        self.physical
+            .as_ref()
+            .and_then(|s| s.i64().ok())
+            .and_then(|ca| ca.downcast_iter().next())
+            .map_or(&self.times, |a| a.values().as_slice())
     }
 
     /// Polars' duration for this `by`: parsed, positive, of the kind `by` needs.
@@ -180,9 +207,9 @@ impl ByTimes {
             TimeUnit::Microseconds => Duration::add_us,
             TimeUnit::Milliseconds => Duration::add_ms,
         };
-        let mut starts = Vec::with_capacity(self.times.len());
+        let mut starts = Vec::with_capacity(self.times().len());
         let mut last = None;
-        for &t in &self.times {
+        for &t in self.times() {
             let s = match last {
                 Some((lt, ls)) if lt == t => ls,
                 _ => add(&back, t, None)?,
@@ -204,7 +231,7 @@ impl ByTimes {
                 };
             }
         }
-        let n = self.times.len();
+        let n = self.times().len();
         let mut values = Vec::with_capacity(n);
         advise_huge_pages(&values);
         let mut valid = Vec::with_capacity(n);
@@ -320,7 +347,7 @@ impl TimeWindow {
 
     /// Rows per window on average, as far as the times tell (to choose a quantile index).
     fn rows_per_window(&self) -> f64 {
-        let times = &self.by.times;
+        let times = self.by.times();
         let (Some(first), Some(last)) = (times.first(), times.last()) else {
             return 0.0;
         };
@@ -352,7 +379,7 @@ impl TimeWindow {
         };
         let mut stat = build(values, &|i| data.is_valid(i)).map_err(|e| polars_err(function, e))?;
         let mut out = Running::with_capacity(values.len());
-        let times = &by.times;
+        let times = by.times();
         // One monomorphic sweep per (validity, window start) case.
         let result = match (&self.starts, valid.is_empty()) {
             (Starts::Fixed(w), true) => run_by(
