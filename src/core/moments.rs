@@ -436,6 +436,37 @@ impl<F: Finish> Windowed for Rolling<F> {
     fn output(&mut self) -> Option<f64> {
         self.get()
     }
+
+    fn run_fresh(
+        &mut self,
+        values: &[f64],
+        valid: &impl Fn(usize) -> bool,
+        times: &[i64],
+        start_of: &mut impl FnMut(usize, i64) -> i64,
+        (holds_start, holds_end): (bool, bool),
+        out: &mut Running,
+    ) -> Option<(usize, usize)> {
+        let stat = self.stat;
+        let min = self.min_samples.max(1);
+        let finish = |agg: &F::Agg, n: u64| {
+            if n >= min {
+                stat.finish(agg, n)
+            } else {
+                None
+            }
+        };
+        let rows = self.window.rows_mut();
+        Some(rows.run_time(
+            values,
+            valid,
+            times,
+            start_of,
+            holds_start,
+            holds_end,
+            out,
+            finish,
+        ))
+    }
 }
 
 impl<F: Finish> Statistic for Rolling<F> {
@@ -629,6 +660,69 @@ mod dense_tests {
             let bits =
                 |v: &[Option<f64>]| v.iter().map(|x| x.map(f64::to_bits)).collect::<Vec<_>>();
             assert_eq!(bits(&out.to_options()), bits(&expected), "w={w}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+    use crate::core::sweep::Running;
+    use crate::core::window::{run_by, Closed, TimeKind, Windowed};
+
+    /// The fast sweep of a fresh window equals feeding the rows one at a time (distinct
+    /// times, so no look-ahead is involved), for every `closed`, with nulls.
+    #[test]
+    fn fresh_sweep_is_row_by_row() {
+        let n = 400;
+        let times: Vec<i64> = (0..n as i64).map(|i| i * 3 + (i * i) % 3).collect();
+        let values: Vec<f64> = (0..n).map(|i| ((i * 7919) % 101) as f64 - 50.0).collect();
+        let valid = |i: usize| i % 6 != 2;
+        for closed in Closed::ALL {
+            for width in [1i64, 4, 30, 500] {
+                let span = Span::Time {
+                    width,
+                    kind: TimeKind::Index,
+                    closed,
+                    text: format!("{width}i"),
+                };
+                let mut fast = Rolling::new(VarOf { ddof: 1 }, span.clone(), 2).unwrap();
+                let mut out = Running::default();
+                run_by(
+                    &mut fast,
+                    &values,
+                    valid,
+                    &times,
+                    |_, t| t - width,
+                    &mut out,
+                )
+                .unwrap();
+                let mut slow = Rolling::new(VarOf { ddof: 1 }, span, 2).unwrap();
+                let want: Vec<Option<f64>> = (0..n)
+                    .map(|i| {
+                        slow.update_at(valid(i).then_some(values[i]), times[i])
+                            .unwrap()
+                    })
+                    .collect();
+                let got = out.to_options();
+                for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+                    match (g, w) {
+                        (Some(g), Some(w)) => assert!(
+                            (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+                            "{closed:?} {width} row {i}: {g} vs {w}"
+                        ),
+                        _ => assert_eq!(g, w, "{closed:?} {width} row {i}"),
+                    }
+                }
+                // The state after the fast sweep continues as the slow one.
+                let more = [(Some(1.5), 2000), (None, 2001), (Some(-3.0), 2001)];
+                for (x, t) in more {
+                    let a = fast.update_at(x, t).unwrap();
+                    let b = slow.update_at(x, t).unwrap();
+                    assert_eq!(a.is_some(), b.is_some());
+                }
+                assert_eq!(fast.window().rows().count(), slow.window().rows().count());
+            }
         }
     }
 }

@@ -250,6 +250,86 @@ impl<A: Aggregate> TwoStack<A> {
         }
     }
 
+    /// The time-window sweep of [`super::window::run_by`] over rows that all come from this
+    /// call (the structure holds none of them yet), with the state in locals: rows `hi..`
+    /// enter as their group's time comes (with it when the window `holds_end`), rows `lo..`
+    /// leave once `start_of` passes them. Returns `(lo, hi)`: rows `lo..hi` are held after
+    /// the call, rows `hi..` (the last time, for a window open at its end) still wait.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_time(
+        &mut self,
+        values: &[f64],
+        valid: impl Fn(usize) -> bool,
+        times: &[i64],
+        mut start_of: impl FnMut(usize, i64) -> i64,
+        holds_start: bool,
+        holds_end: bool,
+        out: &mut Running,
+        output: impl Fn(&A, u64) -> Option<f64>,
+    ) -> (usize, usize) {
+        const PIECE: usize = 256;
+        let mut buf = [None; PIECE];
+        let mut filled = 0;
+        let n = times.len();
+        let (mut lo, mut hi, mut i) = (0usize, 0usize, 0usize);
+        self.grow_inv(self.len() + n.min(1 << 16));
+        let (mut head, mut head_n, mut count) = (self.head, self.head_n, self.count);
+        while i < n {
+            let t = times[i];
+            let mut j = i + 1;
+            while j < n && times[j] == t {
+                j += 1;
+            }
+            let enter_to = if holds_end { j } else { i };
+            while hi < enter_to {
+                let ok = valid(hi);
+                let v = if ok { values[hi] } else { 0.0 };
+                self.values.push(v);
+                self.valid.push(ok);
+                if ok {
+                    head_n += 1;
+                    count += 1;
+                    if A::COUNTED && self.inv.len() <= count as usize {
+                        self.grow_inv(2 * count as usize);
+                    }
+                    head.push(v, reciprocal::<A>(&self.inv, head_n));
+                }
+                hi += 1;
+            }
+            let start = start_of(i, t);
+            while lo < hi && (times[lo] < start || (times[lo] == start && !holds_start)) {
+                if self.start == self.split {
+                    (self.head, self.head_n, self.count) = (head, head_n, count);
+                    self.flip();
+                    (head, head_n) = (self.head, self.head_n);
+                }
+                count -= self.valid[self.start] as u64;
+                self.start += 1;
+                lo += 1;
+            }
+            let y = if self.start < self.split {
+                output(
+                    &self.tails[self.start].merge(&head, reciprocal::<A>(&self.inv, count)),
+                    count,
+                )
+            } else {
+                output(&head, count)
+            };
+            for _ in i..j {
+                buf[filled] = y;
+                filled += 1;
+                if filled == PIECE {
+                    out.extend(buf.iter().copied());
+                    filled = 0;
+                }
+            }
+            i = j;
+        }
+        out.extend(buf[..filled].iter().copied());
+        (self.head, self.head_n, self.count) = (head, head_n, count);
+        (lo, hi)
+    }
+
     /// Non-null values in the window.
     #[inline(always)]
     pub fn count(&self) -> u64 {

@@ -374,6 +374,22 @@ pub trait Windowed {
     /// The statistic of the rows now in the window (`min_samples` applied).
     fn output(&mut self) -> Option<f64>;
 
+    /// The sweep of [`run_by`] over a window that holds no row yet, by a faster path of the
+    /// statistic's own (`None`: it has none). Returns the rows held and waiting, as
+    /// [`Fifo`]'s `run_time`-style `(lo, hi)`.
+    #[allow(clippy::too_many_arguments)]
+    fn run_fresh(
+        &mut self,
+        _values: &[f64],
+        _valid: &impl Fn(usize) -> bool,
+        _times: &[i64],
+        _start_of: &mut impl FnMut(usize, i64) -> i64,
+        _holds: (bool, bool),
+        _out: &mut Running,
+    ) -> Option<(usize, usize)> {
+        None
+    }
+
     /// One row at time `t`; an earlier time than the last is an error and changes nothing.
     fn update_at(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
         self.window().push_at(x, t)?;
@@ -424,6 +440,22 @@ pub fn run_by<S: Windowed>(
     let (holds_start, holds_end) = (closed.holds_start(), closed.holds_end());
     // Rows from earlier calls keep their times in the clock; this call's rows are tracked by
     // two cursors over `times`: rows `lo..hi` are in the structure, rows from `hi` wait.
+    let fresh = {
+        let w = stat.window();
+        w.rows.rows() == 0 && w.clock.pending.is_empty()
+    };
+    if fresh && !S::NULL_ROW_IS_NULL {
+        let holds = (holds_start, holds_end);
+        if let Some((lo, hi)) = stat.run_fresh(values, &valid, times, &mut start_of, holds, out) {
+            let clock = &mut stat.window().clock;
+            clock.last = Some(last_new);
+            clock.times = times[lo..hi].iter().copied().collect();
+            clock.pending = (hi..times.len())
+                .map(|k| valid(k).then_some(values[k]))
+                .collect();
+            return Ok(());
+        }
+    }
     let clock = &mut stat.window().clock;
     let mut old = std::mem::take(&mut clock.times);
     let mut old_pending = std::mem::take(&mut clock.pending);
