@@ -8,6 +8,7 @@
 pub mod aggregate;
 pub mod error;
 pub mod ewm;
+pub mod ewm_by;
 pub mod keys;
 pub mod moments;
 pub mod order;
