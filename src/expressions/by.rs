@@ -23,7 +23,7 @@ use super::dtypes::{output_field, run, Kind, Stat};
 use super::series::polars_err;
 use super::{plugin, quantile_stat, RANK_INDEX_MIN_WINDOW};
 use crate::core::ewm::{RollingEwMean, RollingEwmOptions};
-// (ewm_by plugins: below, once the core kernels land)
+use crate::core::ewm_by::{EwByOptions, EwMeanBy, EwStdBy, EwVarBy};
 use crate::core::order::{RankIndex, SmallSorted};
 use crate::core::quantile::{
     Interpolation, RollingIqrOf, RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
@@ -547,3 +547,97 @@ plugin!(
         run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
     }
 );
+
+/// Kwargs of `ewm_mean_by`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EwmMeanByKwargs {
+    half_life: String,
+}
+
+/// Kwargs of `ewm_var_by` and `ewm_std_by`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EwmVarByKwargs {
+    half_life: String,
+    bias: bool,
+}
+
+/// Sweep a time-decayed EW statistic over `x` in the time order of `by` (Polars'
+/// `ewm_mean_by`: each row's output in its own time order, no shared windows).
+fn ewm_by<S>(
+    function: &str,
+    inputs: &[Series],
+    half_life: &str,
+    bias: bool,
+    build: impl Fn(EwByOptions) -> Result<S, StatError>,
+    run: impl Fn(&mut S, &[f64], &dyn Fn(usize) -> bool, &[i64], &mut Running) -> Result<(), StatError>,
+) -> PolarsResult<Series> {
+    let by = ByTimes::read(function, &inputs[1])?;
+    let d = by.duration(function, "half_life", half_life)?;
+    let Some(h) = by.fixed_width(&d) else {
+        polars_bail!(ComputeError:
+            "pss.{}: `half_life` '{}' is not a fixed duration (months, or days on a \
+             time-zone-aware `by`): use e.g. '730h' or '24h'", function, half_life);
+    };
+    let opts = EwByOptions {
+        half_life: h.max(1),
+        bias,
+    };
+    let sweep = |x: &Float64Chunked| -> PolarsResult<Float64Chunked> {
+        if x.len() != by.len {
+            polars_bail!(ShapeMismatch: "pss.{}: `by` has {} rows but the input has {}", function, by.len, x.len());
+        }
+        let mut stat = build(opts).map_err(|e| polars_err(function, e))?;
+        let data = by.gather(x);
+        let mut out = Running::with_capacity(data.values().len());
+        run(
+            &mut stat,
+            data.values(),
+            &|i| data.is_valid(i),
+            by.times(),
+            &mut out,
+        )
+        .map_err(|e| polars_err(function, e))?;
+        Ok(by.scatter(x.name().clone(), out))
+    };
+    run_stat(function, &inputs[0], &sweep)
+}
+
+/// The dtype plumbing of the EW statistics (numbers only).
+fn run_stat(function: &str, s: &Series, sweep: super::dtypes::Sweep) -> PolarsResult<Series> {
+    run(function, Kind::Numeric, s, Stat::Arith(sweep))
+}
+
+plugin!(ewm_mean_by, Numeric, |inputs, kwargs: EwmMeanByKwargs| {
+    ewm_by(
+        "ewm_mean_by",
+        inputs,
+        &kwargs.half_life,
+        false,
+        EwMeanBy::new,
+        |s, v, ok, t, out| s.run_at(v, ok, t, out),
+    )
+});
+
+plugin!(ewm_var_by, Numeric, |inputs, kwargs: EwmVarByKwargs| {
+    ewm_by(
+        "ewm_var_by",
+        inputs,
+        &kwargs.half_life,
+        kwargs.bias,
+        EwVarBy::new,
+        |s, v, ok, t, out| s.run_at(v, ok, t, out),
+    )
+});
+
+plugin!(ewm_std_by, Numeric, |inputs, kwargs: EwmVarByKwargs| {
+    ewm_by(
+        "ewm_std_by",
+        inputs,
+        &kwargs.half_life,
+        kwargs.bias,
+        EwStdBy::new,
+        |s, v, ok, t, out| s.run_at(v, ok, t, out),
+    )
+});
