@@ -3,7 +3,8 @@
 Run as ``python bench/bench.py`` (``make bench``). Options: ``--quick`` (1M rows for the
 exponentially weighted section, 200k for the quantile and moments sections, 3 runs: a smoke
 test), ``--json PATH`` (write the raw timings), ``--runs N``,
-``--only {all,ewm,quantile,moments}``.
+``--only {all,ewm,quantile,moments,by}`` (``by``: the time-window ``_by`` section, 2M rows, 200k
+with ``--quick``; it runs each case at most 11 times, the slow medians/quantiles 3-11 times).
 
 Method: every case is timed in this one process on the same data. Competitors are run
 interleaved (A, B, A, B, ...) after one untimed warm-up of each; the table shows the median
@@ -94,6 +95,22 @@ MOMENT_RTOL = 1e-9
 # (measured against a two-pass numpy reference on this data), so they are checked to this.
 # (Its expanding() skew/kurt are within AGREE_ATOL.)
 PANDAS_MOMENT_ATOL = 1e-8
+
+# Time-window (``_by``) section.
+BY_ROWS = 2_000_000
+BY_QUICK_ROWS = 200_000
+BY_MEAN_GAP_US = 1e6  # exponential gaps between rows, mean 1 s
+BY_WINDOWS = ("10s", "1h", "1d")  # about 10, 3600 and 86400 rows
+BY_RUNS = 11  # at most, per case: the section must fit in a few minutes on 2 cores
+# Medians, quantiles and IQR: Polars and pandas take 0.3-2.5 s per run at the larger windows.
+BY_SLOW_RUNS = {"10s": 11, "1h": 5, "1d": 3}
+BY_PANDAS_WINDOW = {"1d": "1D"}  # pandas 3 deprecates the lower-case "d"
+BY_KEYS = 1000
+BY_QUANTILE = 0.9
+BY_HALF_LIFE = "1h"
+BY_UNSORTED_WINDOW = "1h"
+BY_TIGHT_WINDOWS = ("1h", "1d")  # where medians and quantiles must be <= 0.2x
+MAX_RATIO_BY_QUANTILE = 0.2
 
 Thunk = Callable[[], object]
 
@@ -1064,6 +1081,361 @@ def run_moments(n_rows: int, runs: int) -> list[Result]:
     return results
 
 
+# --------------------------------------------------------------------------- time-window cases
+
+
+def _median_vs_pandas(ours: object, theirs: object) -> bool:
+    """Whether two medians are defined on the same rows and agree there to ``AGREE_ATOL``
+    (absolute, as the quantile section's pandas check). They are not bit-identical: pandas
+    averages the two middle values as ``(a + b) / 2``, Polars and pss as ``a + (b - a) * 0.5``,
+    which rounds differently (by 1 ulp of ``a`` or ``b``, so more than 1 ulp of the median when
+    the two have opposite signs). Logs how many rows differ and by how much at most."""
+    x, y = _as_floats(ours), _as_floats(theirs)
+    if x.shape != y.shape:
+        return False
+    defined = ~np.isnan(x)
+    if not np.array_equal(defined, ~np.isnan(y)):
+        return False
+    diff = np.abs(x[defined] - y[defined])
+    differ = int(np.count_nonzero(diff))
+    if differ:
+        _log(
+            f"    pandas median: {differ:,} of {diff.size:,} rows differ in the last bits "
+            f"(at most {diff.max():.2g})"
+        )
+    return bool(np.all(diff <= AGREE_ATOL))
+
+
+def _by_data(n_rows: int) -> tuple[pl.DataFrame, pd.Series]:
+    """``n_rows`` rows: strictly increasing Datetime("us") times with exponential gaps (mean
+    1 s, floored to the microsecond plus 1 us, so no two rows share a time: pandas' windows
+    have no lookahead for equal times, Polars' do), N(0, 1) values, a key of ``BY_KEYS``
+    values; and the same values as a pandas Series on a DatetimeIndex."""
+    rng = np.random.default_rng(0)
+    gaps = rng.exponential(BY_MEAN_GAP_US, n_rows).astype(np.int64) + 1
+    ts = pl.Series("ts", np.cumsum(gaps)).cast(pl.Datetime("us"))
+    x = rng.standard_normal(n_rows)
+    key = rng.integers(0, BY_KEYS, n_rows)
+    df = pl.DataFrame({"ts": ts, "x": x, "key": key})
+    assert df["ts"].is_sorted()
+    assert df["ts"].n_unique() == n_rows
+    series = pd.Series(x, index=pd.DatetimeIndex(ts.to_numpy()))
+    return df, series
+
+
+@dataclass
+class _ByStat:
+    """One time-window statistic: the pss call, its Polars and pandas peers (None where the
+    library has none) and how outputs are checked against each."""
+
+    name: str
+    ours: Callable[[str], pl.Expr]  # window -> pss expression
+    polars: Callable[[str], pl.Expr] | None
+    polars_name: str
+    pandas: Callable[[Any], object] | None  # a pandas Rolling -> output
+    pandas_name: str
+    polars_agree: Callable[[object, object], bool]
+    pandas_agree: Callable[[object, object], bool]
+    quantile_like: bool = False  # slow peers (fewer runs) and the tighter target at 1h and 1d
+
+
+def _pss_by(stat: str) -> Callable[[str], pl.Expr]:
+    """``pss.rolling_<stat>_by("x", "ts", window)`` as a function of the window."""
+    fn = getattr(pss, f"rolling_{stat}_by")
+
+    def build(w: str) -> pl.Expr:
+        return fn("x", "ts", w)  # type: ignore[no-any-return]
+
+    return build
+
+
+def _polars_by(stat: str) -> Callable[[str], pl.Expr]:
+    """``pl.col("x").rolling_<stat>_by("ts", window)`` as a function of the window."""
+
+    def build(w: str) -> pl.Expr:
+        return getattr(pl.col("x"), f"rolling_{stat}_by")("ts", w)  # type: ignore[no-any-return]
+
+    return build
+
+
+def _pandas_method(method: str) -> Callable[[Any], object]:
+    """``rolling.<method>()`` as a function of a pandas Rolling."""
+
+    def run(rolling: Any) -> object:
+        return getattr(rolling, method)()
+
+    return run
+
+
+def _by_stats() -> list[_ByStat]:
+    x = pl.col("x")
+    q = BY_QUANTILE
+    close, exact = _close(), _exact_vs_polars
+    out = []
+    for stat in ("mean", "var", "std"):
+        out.append(
+            _ByStat(
+                stat,
+                _pss_by(stat),
+                _polars_by(stat),
+                f"Polars rolling_{stat}_by",
+                _pandas_method(stat),
+                f"rolling().{stat}()",
+                close,
+                close,
+            )
+        )
+    for stat in ("min", "max"):
+        out.append(
+            _ByStat(
+                stat,
+                _pss_by(stat),
+                _polars_by(stat),
+                f"Polars rolling_{stat}_by",
+                _pandas_method(stat),
+                f"rolling().{stat}()",
+                exact,
+                _equal,
+            )
+        )
+    out += [
+        _ByStat(
+            "median",
+            lambda w: pss.rolling_median_by("x", "ts", w),
+            lambda w: x.rolling_median_by("ts", w),
+            "Polars rolling_median_by",
+            lambda r: r.median(),
+            "rolling().median()",
+            exact,
+            _median_vs_pandas,
+            quantile_like=True,
+        ),
+        _ByStat(
+            f"quantile({q}, linear)",
+            lambda w: pss.rolling_quantile_by("x", "ts", w, quantile=q, interpolation="linear"),
+            lambda w: x.rolling_quantile_by("ts", w, quantile=q, interpolation="linear"),
+            f'Polars rolling_quantile_by({q}, "linear")',
+            lambda r: r.quantile(q),
+            f"rolling().quantile({q})",
+            exact,
+            _equal,
+            quantile_like=True,
+        ),
+        # Polars has no rolling skew/kurtosis by time: pandas only, with its bias=False.
+        _ByStat(
+            "skew(bias=False)",
+            lambda w: pss.rolling_skew_by("x", "ts", w, bias=False),
+            None,
+            "",
+            lambda r: r.skew(),
+            "rolling().skew()",
+            close,
+            _close(PANDAS_MOMENT_ATOL),
+        ),
+        _ByStat(
+            "kurtosis(bias=False)",
+            lambda w: pss.rolling_kurtosis_by("x", "ts", w, bias=False),
+            None,
+            "",
+            lambda r: r.kurt(),
+            "rolling().kurt()",
+            close,
+            _close(PANDAS_MOMENT_ATOL),
+        ),
+        # Neither library has a rolling IQR: the peer is what a Polars user writes instead.
+        _ByStat(
+            "iqr",
+            lambda w: pss.rolling_iqr_by("x", "ts", w),
+            lambda w: (
+                x.rolling_quantile_by("ts", w, quantile=0.75)
+                - x.rolling_quantile_by("ts", w, quantile=0.25)
+            ),
+            "Polars rolling_quantile_by(0.75) - rolling_quantile_by(0.25)",
+            None,
+            "",
+            exact,
+            _equal,
+            quantile_like=True,
+        ),
+    ]
+    return out
+
+
+def _by_target(quantile_like: bool, window: str) -> float:
+    tight = quantile_like and window in BY_TIGHT_WINDOWS
+    return MAX_RATIO_BY_QUANTILE if tight else MAX_RATIO_VS_FASTEST_PEER
+
+
+def _judge_fastest(rows: list[Result], max_ratio: float) -> None:
+    fastest = min(rows, key=lambda r: r.competitor_median or float("inf"))
+    _judge(fastest, max_ratio, f"<= {max_ratio:g}x fastest peer")
+
+
+class _Progress:
+    """Prefixes each logged case with its number and the seconds since the section began."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done, self.start = total, 0, time.perf_counter()
+
+    def __call__(self, case: str) -> str:
+        self.done += 1
+        elapsed = time.perf_counter() - self.start
+        return f"[{self.done}/{self.total}, {elapsed:.0f} s] {case}"
+
+
+def _by_case(
+    df: pl.DataFrame,
+    progress: _Progress,
+    case: str,
+    ours: pl.Expr,
+    peers: Sequence[Peer],
+    max_ratio: float,
+) -> list[Result]:
+    """``df.select(ours)`` against ``peers``, interleaved; the verdict on the fastest peer."""
+    rows = _variant_peer_cases(
+        progress(case),
+        [(case, lambda: df.select(ours))],
+        [(0, p) for p in peers],
+        items=df.height,
+        section="by",
+    )
+    for r in rows:
+        r.style = "ns"
+    _judge_fastest(rows, max_ratio)
+    return rows
+
+
+def run_by(n_rows: int, runs: int) -> list[Result]:
+    _log(f"time-window data: {n_rows:,} rows")
+    df, series = _by_data(n_rows)
+    stats = _by_stats()
+    fast_runs = min(runs, BY_RUNS)
+    total = len(stats) * len(BY_WINDOWS) + 1 + 2 * len(BY_WINDOWS) + 2
+    progress = _Progress(total)
+    pd_ver = pd.__version__
+
+    def polars_peer(
+        name: str,
+        expr: pl.Expr,
+        agree: Callable[[object, object], bool],
+        n: int,
+        data: pl.DataFrame = df,
+    ) -> Peer:
+        return Peer(name, lambda: data.select(expr), agree, n)
+
+    results: list[Result] = []
+    for w in BY_WINDOWS:
+        slow_runs = min(runs, BY_SLOW_RUNS[w])
+        for st in stats:
+            n = slow_runs if st.quantile_like else fast_runs
+            peers = []
+            if st.polars is not None:
+                peers.append(polars_peer(st.polars_name, st.polars(w), st.polars_agree, n))
+            if st.pandas is not None:
+                pandas_fn = st.pandas
+
+                def run_pandas(f: Callable[[Any], object] = pandas_fn, w: str = w) -> object:
+                    return f(series.rolling(BY_PANDAS_WINDOW.get(w, w)))
+
+                peers.append(
+                    Peer(
+                        f"pandas {pd_ver} {st.pandas_name}",
+                        run_pandas,
+                        st.pandas_agree,
+                        n,
+                    )
+                )
+            results += _by_case(
+                df,
+                progress,
+                f'rolling_{st.name}_by("ts", "{w}")',
+                st.ours(w),
+                peers,
+                _by_target(st.quantile_like, w),
+            )
+    results += _by_case(
+        df,
+        progress,
+        f'ewm_mean_by("ts", half_life="{BY_HALF_LIFE}")',
+        pss.ewm_mean_by("x", "ts", half_life=BY_HALF_LIFE),
+        [
+            polars_peer(
+                "Polars ewm_mean_by",
+                pl.col("x").ewm_mean_by("ts", half_life=BY_HALF_LIFE),
+                _close(),
+                fast_runs,
+            )
+        ],
+        MAX_RATIO_VS_FASTEST_PEER,
+    )
+    q = BY_QUANTILE
+    for w in BY_WINDOWS:
+        over_cases = [
+            (
+                "mean",
+                pss.rolling_mean_by("x", "ts", w),
+                pl.col("x").rolling_mean_by("ts", w),
+                _close(),
+                False,
+            ),
+            (
+                f"quantile({q}, linear)",
+                pss.rolling_quantile_by("x", "ts", w, quantile=q, interpolation="linear"),
+                pl.col("x").rolling_quantile_by("ts", w, quantile=q, interpolation="linear"),
+                _exact_vs_polars,
+                True,
+            ),
+        ]
+        for name, ours, theirs, agree, quantile_like in over_cases:
+            results += _by_case(
+                df,
+                progress,
+                f'rolling_{name}_by("ts", "{w}").over("key"), {BY_KEYS} keys',
+                ours.over("key"),
+                [
+                    polars_peer(
+                        f"Polars {name.split('(')[0]} .over", theirs.over("key"), agree, fast_runs
+                    )
+                ],
+                _by_target(quantile_like, w),
+            )
+    shuffled = df[np.random.default_rng(1).permutation(n_rows)]
+    w = BY_UNSORTED_WINDOW
+    for name, ours, theirs, agree, quantile_like in (
+        (
+            "mean",
+            pss.rolling_mean_by("x", "ts", w),
+            pl.col("x").rolling_mean_by("ts", w),
+            _close(),
+            False,
+        ),
+        (
+            "median",
+            pss.rolling_median_by("x", "ts", w),
+            pl.col("x").rolling_median_by("ts", w),
+            _exact_vs_polars,
+            True,
+        ),
+    ):
+        results += _by_case(
+            shuffled,
+            progress,
+            f'rolling_{name}_by("ts", "{w}"), rows shuffled (unsorted by)',
+            ours,
+            [
+                polars_peer(
+                    f"Polars rolling_{name}_by",
+                    theirs,
+                    agree,
+                    min(runs, BY_SLOW_RUNS[w]) if quantile_like else fast_runs,
+                    data=shuffled,
+                )
+            ],
+            _by_target(quantile_like, w),
+        )
+    return results
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -1078,11 +1450,17 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-SECTIONS = ("ewm", "quantile", "moments")
+SECTIONS = ("ewm", "quantile", "moments", "by")
 SECTION_TITLES = {
     "ewm": "Exponentially weighted",
     "quantile": "Quantiles",
     "moments": "Moments and extremes",
+    "by": "Time windows (_by)",
+}
+SECTION_DATA = {
+    "by": 'rows: N(0, 1) Float64 values (default_rng(0)) at strictly increasing Datetime("us") '
+    "times, exponential gaps of mean 1 s (about 23 days for 2M rows), a key of "
+    f"{BY_KEYS} values for .over()",
 }
 QUANTILE_NOTES = (
     "Rolling rows without nulls or centring: one row per peer (Polars, bottleneck, pandas), "
@@ -1094,6 +1472,25 @@ QUANTILE_NOTES = (
     "expression, the final estimate for update_many). A competitor cell ending in "
     "'[k runs]' ran fewer times than the rest; its ratio pairs it with the pss runs of the same "
     "rounds. The headline row's competitor cell is a published figure, not run here.",
+)
+
+
+BY_NOTES = (
+    "One row per peer, each with its own paired ratio; the target and its verdict sit on the "
+    f"row of the fastest peer: <= {MAX_RATIO_VS_FASTEST_PEER:g}x everywhere, <= "
+    f"{MAX_RATIO_BY_QUANTILE:g}x for medians, quantiles and the IQR at "
+    f"{' and '.join(BY_TIGHT_WINDOWS)}. Peers: Polars' rolling_*_by (none for skew and "
+    "kurtosis; for the IQR, the difference of its two quantiles) and pandas' "
+    "Series.rolling(window) on a DatetimeIndex (same window (t - w, t], min_periods 1; pandas "
+    "needs a sorted index, so it has no unsorted or .over() row). Quantiles are linear (pandas' "
+    "only interpolation for this comparison), the IQR Polars' default nearest. Checks before "
+    f"timing: moments to {MOMENT_RTOL:g} relative + {AGREE_ATOL:g} absolute (pandas' skew/kurt "
+    f"{PANDAS_MOMENT_ATOL:g} absolute), defined on the same rows; min, max, quantiles and IQR "
+    "exactly (Polars bit for bit, nulls included); pandas' median to "
+    f"{AGREE_ATOL:g} absolute (it rounds the midpoint as (a + b) / 2, Polars and pss as "
+    "a + (b - a) * 0.5: they differ in the last bits on some rows). Medians, quantiles and IQR run "
+    + ", ".join(f"{n} times at {w}" for w, n in BY_SLOW_RUNS.items())
+    + f"; every other case at most {BY_RUNS} times.",
 )
 
 
@@ -1205,7 +1602,9 @@ def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
             "",
             f"## {SECTION_TITLES[section]}",
             "",
-            f"{rows[section]:,} Float64 rows (default_rng(0).standard_normal).",
+            f"{rows[section]:,} "
+            + SECTION_DATA.get(section, "Float64 rows (default_rng(0).standard_normal).")
+            + ".",
             "",
         ]
         lines += _table([r for r in results if r.section == section], meta["runs"])
@@ -1213,6 +1612,8 @@ def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
             lines += ["", *QUANTILE_NOTES]
         if section == "moments":
             lines += ["", *MOMENTS_NOTES]
+        if section == "by":
+            lines += ["", *BY_NOTES]
     mismatched = [f"{r.case} ({r.competitor})" for r in results if r.outputs_match is False]
     if mismatched:
         lines += ["", "OUTPUT MISMATCH in: " + ", ".join(mismatched)]
@@ -1236,7 +1637,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quick",
         action="store_true",
         help=f"{QUICK_ROWS:,} rows ({QUANTILE_QUICK_ROWS:,} for quantiles, "
-        f"{MOMENTS_QUICK_ROWS:,} for moments) and {QUICK_RUNS} runs (smoke)",
+        f"{MOMENTS_QUICK_ROWS:,} for moments, {BY_QUICK_ROWS:,} for time windows) and "
+        f"{QUICK_RUNS} runs (smoke)",
     )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write raw results here")
     parser.add_argument(
@@ -1257,11 +1659,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "ewm": QUICK_ROWS if args.quick else FULL_ROWS,
         "quantile": QUANTILE_QUICK_ROWS if args.quick else QUANTILE_ROWS,
         "moments": MOMENTS_QUICK_ROWS if args.quick else MOMENTS_ROWS,
+        "by": BY_QUICK_ROWS if args.quick else BY_ROWS,
     }
     runners: dict[str, Callable[[int, int], list[Result]]] = {
         "ewm": run_ewm,
         "quantile": run_quantile,
         "moments": run_moments,
+        "by": run_by,
     }
 
     start = time.perf_counter()
