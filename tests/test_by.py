@@ -596,7 +596,7 @@ def reference_ewm(
     # In 60-digit decimals: in floats, 1 - sum(w^2) and the deviations cancel (checked: a
     # float reference was off by 1e-9 relative where the kernel agrees with this one).
     decimal.getcontext().prec = 60
-    D = decimal.Decimal
+    D = decimal.Decimal  # noqa: N806
     order = time_order(times)
     out: list[float | None] = [None] * len(values)
     weights: list[tuple[decimal.Decimal, decimal.Decimal]] = []
