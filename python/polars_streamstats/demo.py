@@ -11,6 +11,9 @@ Run it with ``python -m polars_streamstats.demo`` (or ``make demo``). It
 4. checks the expressions against Polars' own ``ewm_mean`` / ``ewm_var``;
 5. computes rolling quantiles, moments and extremes per sensor, checks them against Polars'
    ``rolling_*``, and merges per-half ``Var``/``Kurtosis`` objects into whole-stream ones;
+   5b. computes statistics over the last 5 minutes (``rolling_*_by``, ``ewm_std_by``) on
+   readings with gaps, checks them against Polars' ``rolling_*_by``, and feeds a time-based
+   ``RollingQuantile`` object the same readings in batches;
 6. times pss against its peers in the run, after asserting that both give the same numbers:
    rolling quantiles with nulls or ``center=True`` against Polars (which falls back to a slow
    path there; two cases where it does not are shown for contrast), cumulative moments
@@ -405,6 +408,49 @@ def quantiles_and_moments(df: pl.DataFrame) -> None:
         print(pl.DataFrame(rows))
 
 
+def time_windows(df: pl.DataFrame) -> None:
+    """(f) Windows of time rather than rows, on readings with gaps."""
+    _heading("5b. Time windows: the last 5 minutes, whatever the number of rows")
+    # Sensors drop out: keep about 80% of the rows, so 5 minutes hold a varying row count.
+    kept = df.filter(pl.int_range(pl.len()).hash(SEED) % 5 != 0)
+    x, window = pl.col("reading"), "5m"
+    ours = {
+        "mean": pss.rolling_mean_by(x, "t", window),
+        "p90": pss.rolling_quantile_by(x, "t", window, quantile=0.9, interpolation="linear"),
+        "std": pss.rolling_std_by(x, "t", window),
+        "skew": pss.rolling_skew_by(x, "t", window),  # Polars has no rolling_skew_by
+        "ewm_std": pss.ewm_std_by(x, "t", half_life="2m"),  # nor ewm_std_by
+    }
+    theirs = {
+        "mean": x.rolling_mean_by("t", window),
+        "p90": x.rolling_quantile_by("t", window, quantile=0.9, interpolation="linear"),
+        "std": x.rolling_std_by("t", window),
+    }
+    out = kept.select("t", "sensor", **{k: e.over("sensor") for k, e in ours.items()})
+    ref = kept.select(**{k: e.over("sensor") for k, e in theirs.items()})
+    print(f"{kept.height} readings (a fifth dropped at random), window '{window}' per sensor:")
+    print(out.group_by("sensor", maintain_order=True).last())
+    for name in theirs:
+        a, b = out[name], ref[name]
+        assert a.is_null().equals(b.is_null()), f"{name}: nulls differ"
+        scale = pl.max_horizontal(a.abs(), b.abs(), pl.lit(1.0))
+        rel = _max_abs(pl.select((a - b).abs() / scale).to_series())
+        assert rel <= 1e-9, f"{name}: differs from Polars' rolling_{name}_by by {rel:.3g}"
+    print("(asserted: mean, p90 and std equal Polars' rolling_*_by within 1e-9; skew and ewm_std")
+    print(" are statistics Polars has no time-window version of)")
+    # The same p90 from a time-based object, fed per sensor in batches of 1,000 readings.
+    sensor = SENSORS[0].name
+    one = kept.filter(pl.col("sensor") == sensor)
+    p90 = pss.RollingQuantile(0.9, "linear", window_size=window)
+    parts = [p90.running(batch["reading"], batch["t"]) for batch in one.iter_slices(n_rows=1_000)]
+    streamed = pl.concat(parts)
+    expected = out.filter(pl.col("sensor") == sensor)["p90"]
+    assert streamed.equals(expected, check_names=False), "object and expression differ"
+    print(f"The object {p90!r}")
+    print(f"fed {sensor}'s readings in batches of 1,000 with their times: the expression's")
+    print("numbers, bit for bit.")
+
+
 # ---------------------------------------------------------------------------------------------
 # 6. Timings, measured in this run.
 
@@ -757,6 +803,7 @@ def main(n_steps: int = N_STEPS) -> None:
         stream_objects(df, expected)
         compare_ewm_with_polars(df)
         quantiles_and_moments(df)
+        time_windows(df)
         timings(df)
     print(f"\ndone in {time.perf_counter() - start:.1f} s")
 
