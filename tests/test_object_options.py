@@ -26,19 +26,21 @@ untyped: Any = pss  # for calls that break the typed signatures on purpose
 # Each class: the arguments it needs, and the kind of each option it takes.
 # Kinds: int, int? (None allowed), bool, float, float? (None allowed), str, str? (None allowed).
 DECAY = {"com": "float?", "span": "float?", "half_life": "float?", "alpha": "float?"}
+# EWMean/EWVar/EWStd: a half_life is a float (per row) or a duration (time-based).
+EW_DECAY = {**DECAY, "half_life": "half_life?"}
 ROLLING_MOMENT = {"window_size": "window", "min_samples": "int?", "closed": "closed?"}
 SPECS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     "EWMean": (
         {"alpha": 0.5},
-        {**DECAY, "adjust": "bool", "min_samples": "int", "ignore_nulls": "bool"},
+        {**EW_DECAY, "adjust": "bool", "min_samples": "int", "ignore_nulls": "bool"},
     ),
     "EWVar": (
         {"alpha": 0.5},
-        {**DECAY, "adjust": "bool", "bias": "bool", "min_samples": "int", "ignore_nulls": "bool"},
+        {**EW_DECAY, "adjust": "bool", "bias": "bool", "min_samples": "int", "ignore_nulls": "bool"},
     ),
     "EWStd": (
         {"alpha": 0.5},
-        {**DECAY, "adjust": "bool", "bias": "bool", "min_samples": "int", "ignore_nulls": "bool"},
+        {**EW_DECAY, "adjust": "bool", "bias": "bool", "min_samples": "int", "ignore_nulls": "bool"},
     ),
     "RollingEWMean": (
         {"window_size": 3, "alpha": 0.5},
@@ -145,6 +147,7 @@ WRONG: dict[str, list[tuple[Any, str]]] = {
     "str?": [(3, "int"), (b"linear", "bytes")],
     "window": [(2.0, "float"), (True, "bool"), (None, "NoneType"), ([3], "list")],
     "closed?": [(3, "int"), (True, "bool"), (b"left", "bytes")],
+    "half_life?": [(False, "bool"), (b"1h", "bytes"), ([1.0], "list")],
 }
 EXPECTED_TYPE = {
     "int": "an int",
@@ -155,6 +158,9 @@ EXPECTED_TYPE = {
         "an int (a number of rows) or a duration (a str such as '5m', or a datetime.timedelta)"
     ),
     "closed": "one of 'right', 'left', 'both', 'none'",
+    "half_life": (
+        "a float (a decay per row) or a duration (a str such as '1h', or a datetime.timedelta)"
+    ),
 }
 
 

@@ -65,13 +65,13 @@ class _Timed(_Statistic):
     def running(self, values: _Values, times: _Times | None = None, /) -> pl.Series: ...
 
 @final
-class EWMean(_Statistic):
+class EWMean(_Timed):
     def __new__(
         cls,
         *,
         com: float | None = None,
         span: float | None = None,
-        half_life: float | None = None,
+        half_life: float | str | timedelta | None = None,
         alpha: float | None = None,
         adjust: bool = True,
         min_samples: int = 1,
@@ -79,13 +79,13 @@ class EWMean(_Statistic):
     ) -> Self: ...
 
 @final
-class EWVar(_Statistic):
+class EWVar(_Timed):
     def __new__(
         cls,
         *,
         com: float | None = None,
         span: float | None = None,
-        half_life: float | None = None,
+        half_life: float | str | timedelta | None = None,
         alpha: float | None = None,
         adjust: bool = True,
         bias: bool = False,
@@ -94,13 +94,13 @@ class EWVar(_Statistic):
     ) -> Self: ...
 
 @final
-class EWStd(_Statistic):
+class EWStd(_Timed):
     def __new__(
         cls,
         *,
         com: float | None = None,
         span: float | None = None,
-        half_life: float | None = None,
+        half_life: float | str | timedelta | None = None,
         alpha: float | None = None,
         adjust: bool = True,
         bias: bool = False,

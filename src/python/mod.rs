@@ -3,6 +3,7 @@
 //! The `///` comments on the classes are their Python docstrings (numpydoc, with doctested
 //! examples run by tests/test_docs.py), not rustdoc markdown.
 
+mod ew_time;
 mod moments;
 pub(crate) mod plumbing;
 pub(crate) mod time;
@@ -17,6 +18,7 @@ use crate::core::quantile::{
     RollingIqrOptions, RollingQuantile as CoreRollingQuantile, RollingQuantileOptions,
 };
 use crate::core::window::Span;
+use ew_time::{check_time_options, Ew, EwMeanAny, EwStdAny, EwVarAny};
 use plumbing::{
     count_or, doc_block, flag_or, opt_real, opt_text, real, real_or, rolling_min_samples,
     stat_class, text_or, value_error, Arg,
@@ -25,6 +27,24 @@ use pyo3::exceptions::PyValueError;
 
 #[global_allocator]
 static ALLOC: pyo3_polars::PolarsAllocator = pyo3_polars::PolarsAllocator::new();
+
+/// A duration `half_life` (a str or `datetime.timedelta`): the object is time-based.
+fn time_half_life(half_life: &Arg<'_>) -> PyResult<Option<time::Duration>> {
+    match half_life.object() {
+        Some(h) if time::is_duration(h)? => Ok(Some(time::duration("half_life", h)?)),
+        Some(h) => match real("half_life", h) {
+            Err(e) if e.is_instance_of::<pyo3::exceptions::PyTypeError>(h.py()) => {
+                Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "`half_life` must be a float (a decay per row) or a duration (a str such \
+                     as '1h', or a datetime.timedelta), got {}",
+                    plumbing::type_name(h)
+                )))
+            }
+            _ => Ok(None),
+        },
+        None => Ok(None),
+    }
+}
 
 /// The decay, given exactly one way (`com`, `span`, `half_life` or `alpha`).
 fn alpha(com: &Arg<'_>, span: &Arg<'_>, half_life: &Arg<'_>, alpha: &Arg<'_>) -> PyResult<f64> {
@@ -38,12 +58,15 @@ fn alpha(com: &Arg<'_>, span: &Arg<'_>, half_life: &Arg<'_>, alpha: &Arg<'_>) ->
 }
 
 stat_class! {
+    @timed
     /// Exponentially weighted mean of every value so far, one value at a time.
     ///
     /// The numbers of Polars' ``ewm_mean`` with the same options, bit for bit with
     /// ``pss.ewm_mean``. Nulls: ``update(None)`` leaves ``get()`` unchanged (the row's own
     /// output, as ``running`` shows, is null); with ``ignore_nulls=False`` the null row still
     /// ages the earlier values, which changes the next value. NaN is a value and propagates.
+    ///
+    #[doc = doc_block!(half_life_time)]
     ///
     /// Parameters
     /// ----------
@@ -64,7 +87,13 @@ stat_class! {
     /// 4.2727272727272725
     /// >>> pss.EWMean(alpha=0.5).running([1.0, 3.0, None, 5.0]).to_list()
     /// [1.0, 2.333333333333333, None, 4.2727272727272725]
-    EWMean(EwMean),
+    /// >>> from datetime import datetime
+    /// >>> e = pss.EWMean(half_life="10m")  # time-based: a value halves its weight in 10 min
+    /// >>> e.update(1.0, datetime(2024, 1, 1, 9, 0)).update(3.0, datetime(2024, 1, 1, 9, 10)).get()
+    /// 2.0
+    /// >>> pss.EWMean(half_life="1i").running([1.0, 2.0, 3.0, 4.0, 5.0], [0, 1, 1, 2, 5]).to_list()
+    /// [1.0, 1.5, 1.5, 2.75, 4.71875]
+    EWMean(EwMeanAny),
     #[pyo3(
         signature = (*, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, adjust=Arg::Omitted, min_samples=Arg::Omitted, ignore_nulls=Arg::Omitted),
         text_signature = "(*, com=None, span=None, half_life=None, alpha=None, adjust=True, min_samples=1, ignore_nulls=False)",
@@ -73,13 +102,17 @@ stat_class! {
         com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>, alpha: Arg<'_>, adjust: Arg<'_>,
         min_samples: Arg<'_>, ignore_nulls: Arg<'_>,
     ) -> PyResult<Self> {
+        if let Some(h) = time_half_life(&half_life)? {
+            check_time_options(&com, &span, &alpha, &adjust, &min_samples, &ignore_nulls)?;
+            return Ok(EWMean { inner: EwMeanAny::by_time(&h, false)? });
+        }
         let opts = EwmOptions {
             alpha: self::alpha(&com, &span, &half_life, &alpha)?,
             adjust: flag_or("adjust", &adjust, true)?,
             min_samples: count_or("min_samples", &min_samples, 1)?,
             ignore_nulls: flag_or("ignore_nulls", &ignore_nulls, false)?,
         };
-        Ok(EWMean { inner: EwMean::new(opts).map_err(value_error)? })
+        Ok(EWMean { inner: Ew::Rows(EwMean::new(opts).map_err(value_error)?) })
     }
 }
 
@@ -104,12 +137,15 @@ fn var_options(
 }
 
 stat_class! {
+    @timed
     /// Exponentially weighted variance of every value so far, one value at a time.
     ///
     /// The numbers of Polars' ``ewm_var`` with the same options (bit for bit with
     /// ``pss.ewm_var``), computed without the cancellation of ``E[x²] - E[x]²``. Nulls:
     /// ``update(None)`` leaves ``get()`` unchanged (the row's own output is null); with
     /// ``ignore_nulls=False`` the null row still ages the earlier values.
+    ///
+    #[doc = doc_block!(half_life_time)]
     ///
     /// Parameters
     /// ----------
@@ -131,7 +167,9 @@ stat_class! {
     /// 2.0
     /// >>> pss.EWVar(alpha=0.5).running([1.0, 3.0, None]).to_list()
     /// [None, 2.0, None]
-    EWVar(EwVar),
+    /// >>> pss.EWVar(half_life="1i").running([1.0, 2.0, 4.0], [0, 1, 3]).to_list()  # by time
+    /// [None, 0.5, 3.0384615384615383]
+    EWVar(EwVarAny),
     #[pyo3(
         signature = (*, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, adjust=Arg::Omitted, bias=Arg::Omitted, min_samples=Arg::Omitted, ignore_nulls=Arg::Omitted),
         text_signature = "(*, com=None, span=None, half_life=None, alpha=None, adjust=True, bias=False, min_samples=1, ignore_nulls=False)",
@@ -140,18 +178,25 @@ stat_class! {
         com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>, alpha: Arg<'_>, adjust: Arg<'_>,
         bias: Arg<'_>, min_samples: Arg<'_>, ignore_nulls: Arg<'_>,
     ) -> PyResult<Self> {
+        if let Some(h) = time_half_life(&half_life)? {
+            check_time_options(&com, &span, &alpha, &adjust, &min_samples, &ignore_nulls)?;
+            return Ok(EWVar { inner: EwVarAny::by_time(&h, flag_or("bias", &bias, false)?)? });
+        }
         let opts = var_options(&com, &span, &half_life, &alpha, &adjust, &bias, &min_samples, &ignore_nulls)?;
-        Ok(EWVar { inner: EwVar::new(opts).map_err(value_error)? })
+        Ok(EWVar { inner: Ew::Rows(EwVar::new(opts).map_err(value_error)?) })
     }
 }
 
 stat_class! {
+    @timed
     /// Exponentially weighted standard deviation of every value so far, one value at a time.
     ///
     /// The square root of ``EWVar`` with the same options: Polars' ``ewm_std``, bit for
     /// bit with ``pss.ewm_std``. Nulls: ``update(None)`` leaves ``get()`` unchanged (the
     /// row's own output is null); with ``ignore_nulls=False`` the null row still ages the
     /// earlier values.
+    ///
+    #[doc = doc_block!(half_life_time)]
     ///
     /// Parameters
     /// ----------
@@ -171,7 +216,11 @@ stat_class! {
     /// 1.4142135623730951
     /// >>> s.update(None).get()  # a null row: the value stays
     /// 1.4142135623730951
-    EWStd(EwStd),
+    /// >>> from datetime import datetime
+    /// >>> t = pss.EWStd(half_life="10m").update(1.0, datetime(2024, 1, 1, 9, 0))
+    /// >>> t.update(3.0, datetime(2024, 1, 1, 9, 10)).get()  # by time
+    /// 1.4142135623730951
+    EWStd(EwStdAny),
     #[pyo3(
         signature = (*, com=Arg::Omitted, span=Arg::Omitted, half_life=Arg::Omitted, alpha=Arg::Omitted, adjust=Arg::Omitted, bias=Arg::Omitted, min_samples=Arg::Omitted, ignore_nulls=Arg::Omitted),
         text_signature = "(*, com=None, span=None, half_life=None, alpha=None, adjust=True, bias=False, min_samples=1, ignore_nulls=False)",
@@ -180,8 +229,12 @@ stat_class! {
         com: Arg<'_>, span: Arg<'_>, half_life: Arg<'_>, alpha: Arg<'_>, adjust: Arg<'_>,
         bias: Arg<'_>, min_samples: Arg<'_>, ignore_nulls: Arg<'_>,
     ) -> PyResult<Self> {
+        if let Some(h) = time_half_life(&half_life)? {
+            check_time_options(&com, &span, &alpha, &adjust, &min_samples, &ignore_nulls)?;
+            return Ok(EWStd { inner: EwStdAny::by_time(&h, flag_or("bias", &bias, false)?)? });
+        }
         let opts = var_options(&com, &span, &half_life, &alpha, &adjust, &bias, &min_samples, &ignore_nulls)?;
-        Ok(EWStd { inner: EwStd::new(opts).map_err(value_error)? })
+        Ok(EWStd { inner: Ew::Rows(EwStd::new(opts).map_err(value_error)?) })
     }
 }
 

@@ -446,6 +446,18 @@ Times must not go backwards: an earlier time raises ``ValueError`` and changes n
     ``half_life > 0``, or ``alpha`` itself in ``(0, 1]``. A value ``k`` rows back weighs
     ``(1 - alpha) ** k``."
     };
+    (half_life_time) => {
+        "A duration ``half_life`` (a Polars duration string such as ``'1h'``, ``'5i'`` for
+integer times, or a ``datetime.timedelta``) makes the object time-based, as
+``pss.ewm_mean_by``: ``update(x, t)``, ``update_many(values, times)`` and
+``running(values, times)`` take the time of each row (as a time window of the ``Rolling*``
+classes), and a value ``dt`` older than the newest weighs ``0.5 ** (dt / half_life)`` of
+it: Polars' ``ewm_mean_by`` recursion, where a value at the same time as the previous one
+gets no weight. A null row changes nothing. ``com``, ``span`` and ``alpha`` must then be
+left out, and ``adjust``, ``min_samples`` and ``ignore_nulls`` given, if at all, only as
+what the time-based form does (``False``, ``1``, ``True``): ``ValueError`` naming the
+option otherwise. Times must not go backwards (``ValueError``, the state unchanged)."
+    };
     (adjust) => {
         "adjust
     ``True`` (the default, as Polars) divides by the sum of the decaying weights, so early

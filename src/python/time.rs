@@ -664,6 +664,16 @@ pub trait Timed: Statistic {
 
     /// The latest time seen.
     fn last_time(&mut self) -> Option<i64>;
+
+    /// `update_many(values)` of an object whose window counts rows.
+    fn feed_rows(&mut self, values: &Bound<'_, PyAny>) -> PyResult<()> {
+        super::plumbing::update_many(self, values)
+    }
+
+    /// `running(values)` of an object whose window counts rows.
+    fn run_rows(&mut self, values: &Bound<'_, PyAny>) -> PyResult<PySeries> {
+        super::plumbing::running(self, values)
+    }
 }
 
 fn needs_time(clock: &Clock, method: &str, name: &str, cls: &str) -> PyErr {
@@ -816,7 +826,7 @@ pub fn update_many<S: Timed>(
     times: &Arg<'_>,
 ) -> PyResult<()> {
     match (stat.clock(), times) {
-        (None, t) if t.object().is_none() => super::plumbing::update_many(stat, values),
+        (None, t) if t.object().is_none() => stat.feed_rows(values),
         (None, _) => Err(takes_no_time(S::NAME, "update_many", "times")),
         (Some(clock), Arg::Omitted) => Err(needs_time(&clock, "update_many", "times", S::NAME)),
         (Some(clock), Arg::Given(times)) => {
@@ -856,7 +866,7 @@ pub fn running<S: Timed>(
     times: &Arg<'_>,
 ) -> PyResult<PySeries> {
     match (stat.clock(), times) {
-        (None, t) if t.object().is_none() => super::plumbing::running(stat, values),
+        (None, t) if t.object().is_none() => stat.run_rows(values),
         (None, _) => Err(takes_no_time(S::NAME, "running", "times")),
         (Some(clock), Arg::Omitted) => Err(needs_time(&clock, "running", "times", S::NAME)),
         (Some(clock), Arg::Given(times)) => {
