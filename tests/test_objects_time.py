@@ -610,3 +610,168 @@ def test_bad_batches_of_times(window: str, times: Any, error: type, message: str
 def test_bad_values_with_times() -> None:
     with pytest.raises(TypeError, match=r"RollingMean.running: `values` must hold numbers"):
         pss.RollingMean("2i").running(pl.Series(["a"]), [1])
+
+
+# ---- EWMean / EWVar / EWStd with a duration half_life ------------------------------------------
+
+
+@dataclass(frozen=True)
+class EwCase:
+    id: str
+    make: Callable[[Any], Any]  # half_life -> object
+    expr: Callable[[str, str, Any], pl.Expr]  # (x, by, half_life) -> expression
+
+
+EW_CASES = [
+    EwCase(
+        "mean",
+        lambda h: pss.EWMean(half_life=h),
+        lambda x, t, h: pss.ewm_mean_by(x, t, half_life=h),
+    ),
+    EwCase(
+        "var", lambda h: pss.EWVar(half_life=h), lambda x, t, h: pss.ewm_var_by(x, t, half_life=h)
+    ),
+    EwCase(
+        "var-biased",
+        lambda h: pss.EWVar(half_life=h, bias=True),
+        lambda x, t, h: pss.ewm_var_by(x, t, half_life=h, bias=True),
+    ),
+    EwCase(
+        "std", lambda h: pss.EWStd(half_life=h), lambda x, t, h: pss.ewm_std_by(x, t, half_life=h)
+    ),
+]
+EW_IDS = [c.id for c in EW_CASES]
+EW_TIMES: list[tuple[str, str, Callable[[list[int]], Any]]] = [
+    ("int", "4i", lambda ts: ts),
+    ("datetime", "4s", as_datetimes),
+    ("datetime-timedelta", "4s", lambda ts: pl.Series(as_datetimes(ts), dtype=pl.Datetime("ms"))),
+]
+
+
+def ew_reference(
+    values: list[float | None], times: list[int], half_life: float, bias: bool
+) -> tuple[list[float | None], list[float | None]]:
+    """Mean and variance by the definition: weight of value i = its alpha times the
+    ``1 - alpha`` of every later value (alpha = 1 - 0.5 ** (dt / half_life), dt from the
+    previous value; the first value's alpha is 1); biased variance = sum w (x - mean)²,
+    unbiased = biased / (1 - sum w²)."""
+    means: list[float | None] = []
+    variances: list[float | None] = []
+    xs: list[float] = []
+    ws: list[float] = []
+    prev: int | None = None
+    for x, t in zip(values, times, strict=True):
+        if x is None:
+            means.append(None)
+            variances.append(None)
+            continue
+        a = 1.0 if prev is None else 1.0 - 0.5 ** ((t - prev) / half_life)
+        ws = [w * (1.0 - a) for w in ws] + [a]
+        xs.append(x)
+        prev = t
+        mean = sum(w * v for w, v in zip(ws, xs, strict=True))
+        biased = sum(w * (v - mean) ** 2 for w, v in zip(ws, xs, strict=True))
+        spread = 1.0 - sum(w * w for w in ws)
+        means.append(mean)
+        variances.append(biased if bias else (biased / spread if spread > 0 else None))
+    return means, variances
+
+
+@pytest.mark.parametrize("case", EW_CASES, ids=EW_IDS)
+@pytest.mark.parametrize(("kind", "half_life", "convert"), EW_TIMES, ids=[k[0] for k in EW_TIMES])
+def test_ew_running_is_the_by_expression(
+    case: EwCase, kind: str, half_life: str, convert: Callable[[list[int]], Any]
+) -> None:
+    values, times = data()
+    ts = convert(times)
+    h: Any = timedelta(seconds=4) if kind == "datetime-timedelta" else half_life
+    ours = case.make(h).running(values, ts).to_list()
+    theirs = frame(values, ts).select(case.expr("x", "t", h))["x"].to_list()
+    assert same(ours, theirs)
+    assert sum(v is not None for v in ours) > 100
+
+
+@pytest.mark.parametrize(("kind", "half_life", "convert"), EW_TIMES, ids=[k[0] for k in EW_TIMES])
+def test_ew_mean_is_polars(kind: str, half_life: str, convert: Callable[[list[int]], Any]) -> None:
+    values, times = data(seed=5)
+    ts = convert(times)
+    ours = pss.EWMean(half_life=half_life).running(values, ts).to_list()
+    expected = frame(values, ts).select(pl.col("x").ewm_mean_by("t", half_life=half_life))
+    assert same(ours, expected["x"].to_list())
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_ew_var_and_std_are_the_definition(bias: bool) -> None:
+    values, times = data(n=90, seed=8)
+    values[90 // 3] = 12.0  # no outlier (data() puts 1e6 there): a plain relative tolerance
+    means, variances = ew_reference(values, times, 4.0, bias)
+    mean = pss.EWMean(half_life="4i").running(values, times).to_list()
+    var = pss.EWVar(half_life="4i", bias=bias).running(values, times).to_list()
+    std = pss.EWStd(half_life="4i", bias=bias).running(values, times).to_list()
+    assert close(mean, means, rel=1e-12)
+    assert close(var, variances, rel=1e-9)
+    assert close(std, [None if v is None else math.sqrt(v) for v in variances], rel=1e-9)
+
+
+@pytest.mark.parametrize("case", EW_CASES, ids=EW_IDS)
+def test_ew_update_update_many_running_batches_pickle(case: EwCase) -> None:
+    values, times = data()
+    ts = as_datetimes(times)
+    expected = case.make("4s").running(values, ts).to_list()
+    one = case.make("4s")
+    gets = [one.update(x, t).get() for x, t in zip(values, ts, strict=True)]
+    # A row's output is the statistic after it (no shared window here); a null row outputs
+    # null and leaves get() as it was.
+    assert same(expected, [None if x is None else g for x, g in zip(values, gets, strict=True)])
+    many = case.make("4s").update_many(values, ts)
+    assert pickle.dumps(many) == pickle.dumps(one)
+    cut = 70
+    head = case.make("4s")
+    first = head.running(values[:cut], ts[:cut]).to_list()
+    for restored in (pickle.loads(pickle.dumps(head)), copy.deepcopy(head), head):
+        assert same(first + restored.running(values[cut:], ts[cut:]).to_list(), expected)
+    # Earlier times: refused, nothing changes.
+    before = pickle.dumps(one)
+    with pytest.raises(ValueError, match=r"update: time went backwards"):
+        one.update(1.0, ts[0])
+    with pytest.raises(ValueError, match=r"update_many: time went backwards"):
+        one.update_many([1.0], [ts[0]])
+    with pytest.raises(ValueError, match=r"running: `times` must not decrease"):
+        one.running([1.0, 2.0], [ts[-1] + timedelta(1), ts[-1]])
+    assert pickle.dumps(one) == before
+
+
+def test_ew_options_repr_and_rules() -> None:
+    e = pss.EWVar(half_life=timedelta(minutes=90), bias=True)
+    assert e._options() == {"half_life": "5400000000us", "bias": True}
+    assert type(e)(**e._options())._options() == e._options()
+    assert repr(pss.EWMean(half_life="1h")) == "EWMean(half_life='1h', value=None)"
+    # The row form is unchanged.
+    assert pss.EWMean(half_life=2.0)._options()["adjust"] is True
+    assert pss.EWMean(half_life=2.0).update(1.0).get() == 1.0
+    # What the time form does may be restated; anything else names the option.
+    assert pss.EWMean(half_life="1h", adjust=False, min_samples=1, ignore_nulls=True)
+    for kwargs, name in [
+        ({"alpha": 0.5}, "`alpha` cannot be combined with a duration half_life"),
+        ({"com": 1.0}, "`com` cannot be combined"),
+        ({"span": 3.0}, "`span` cannot be combined"),
+        ({"adjust": True}, "`adjust=True` does not apply to a duration half_life"),
+        ({"min_samples": 2}, "`min_samples` does not apply to a duration half_life"),
+        ({"ignore_nulls": False}, "`ignore_nulls=False` does not apply"),
+    ]:
+        with pytest.raises(ValueError, match=re.escape(name)):
+            untyped.EWStd(half_life="1h", **kwargs)
+    with pytest.raises(ValueError, match=r"^`half_life` '1y' has calendar units"):
+        pss.EWMean(half_life="1y")
+    with pytest.raises(ValueError, match=r"^`half_life` must be a positive duration"):
+        pss.EWMean(half_life="0s")
+    with pytest.raises(TypeError, match=r"^`half_life` must be a float \(a decay per row\) or"):
+        untyped.EWMean(half_life=b"1h")
+    with pytest.raises(TypeError, match=r"`t` must be an int for half_life='5i'"):
+        pss.EWMean(half_life="5i").update(1.0, EPOCH)
+    with pytest.raises(TypeError, match=r"^EWMean.update: `t` is required"):
+        pss.EWMean(half_life="5i").update(1.0)
+    with pytest.raises(TypeError, match=r"^EWVar.update: `t` is only for a time-based"):
+        pss.EWVar(alpha=0.5).update(1.0, 3)
+    with pytest.raises(ValueError, match=r"^`half_life`='1d' has day or week units"):
+        pss.EWMean(half_life="1d").update(1.0, datetime(2024, 1, 1, tzinfo=ZoneInfo("Asia/Tokyo")))
