@@ -744,21 +744,22 @@ def test_ew_update_update_many_running_batches_pickle(case: EwCase) -> None:
 def test_ew_options_repr_and_rules() -> None:
     e = pss.EWVar(half_life=timedelta(minutes=90), bias=True)
     assert e._options() == {"half_life": "5400000000us", "bias": True}
-    assert type(e)(**e._options())._options() == e._options()
+    assert untyped.EWVar(**e._options())._options() == e._options()
     assert repr(pss.EWMean(half_life="1h")) == "EWMean(half_life='1h', value=None)"
     # The row form is unchanged.
     assert pss.EWMean(half_life=2.0)._options()["adjust"] is True
     assert pss.EWMean(half_life=2.0).update(1.0).get() == 1.0
     # What the time form does may be restated; anything else names the option.
     assert pss.EWMean(half_life="1h", adjust=False, min_samples=1, ignore_nulls=True)
-    for kwargs, name in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"alpha": 0.5}, "`alpha` cannot be combined with a duration half_life"),
         ({"com": 1.0}, "`com` cannot be combined"),
         ({"span": 3.0}, "`span` cannot be combined"),
         ({"adjust": True}, "`adjust=True` does not apply to a duration half_life"),
         ({"min_samples": 2}, "`min_samples` does not apply to a duration half_life"),
         ({"ignore_nulls": False}, "`ignore_nulls=False` does not apply"),
-    ]:
+    ]
+    for kwargs, name in cases:
         with pytest.raises(ValueError, match=re.escape(name)):
             untyped.EWStd(half_life="1h", **kwargs)
     with pytest.raises(ValueError, match=r"^`half_life` '1y' has calendar units"):
