@@ -283,6 +283,8 @@ def test_reverse_runs_from_the_end(name: str) -> None:
         (lambda: untyped.rolling_quantile("a", "0.5"), "`quantile` must be a float, got str"),
         (lambda: untyped.ewm_mean("a", alpha=0.5, adjust="no"), "`adjust` must be a bool, got str"),
         (lambda: untyped.rolling_skew("a", 3, bias=None), "`bias` must be a bool, got NoneType"),
+        (lambda: untyped.ewm_var("a", half_life=True), "`half_life` must be a float, got bool"),
+        (lambda: untyped.ewm_std("a", half_life=[1.0]), "`half_life` must be a float, got list"),
     ],
 )
 def test_wrong_types_name_the_option_at_build_time(

@@ -121,6 +121,16 @@ def check_rows(function: str, window_size: object) -> None:
         raise TypeError(msg)
 
 
+def check_row_half_life(function: str, half_life: object) -> None:
+    """A row-decay ``half_life`` (of ``ewm_*``) is a number or None; a duration is for ``_by``."""
+    refuse_duration(function, "half_life", half_life, "a float")
+    if half_life is not None and (
+        isinstance(half_life, bool) or not isinstance(half_life, numbers.Real)
+    ):
+        msg = f"`half_life` must be a float, got {_type_name(half_life)}"
+        raise TypeError(msg)
+
+
 def duration(name: str, value: object) -> str:
     """A window length or half-life as the Polars duration string the ``_by`` plugins read.
 

@@ -56,7 +56,7 @@ def ewm_mean(
     >>> df.select(pss.ewm_mean("x", alpha=0.5, adjust=False))["x"].to_list()
     [1.0, 2.0, None, 2.0]
     """
-    _plugin.refuse_duration("ewm_mean", "half_life", half_life, "a float")
+    _plugin.check_row_half_life("ewm_mean", half_life)
     opts = EWMean(
         com=com,
         span=span,
@@ -111,7 +111,7 @@ def ewm_var(
     >>> pl.select(pss.ewm_var(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
     [0.0, 1.0, 0.5]
     """
-    _plugin.refuse_duration("ewm_var", "half_life", half_life, "a float")
+    _plugin.check_row_half_life("ewm_var", half_life)
     opts = EWVar(
         com=com,
         span=span,
@@ -165,7 +165,7 @@ def ewm_std(
     >>> pl.select(pss.ewm_std(s, alpha=0.5, adjust=False, bias=True))["x"].to_list()
     [0.0, 1.0, 0.7071067811865476]
     """
-    _plugin.refuse_duration("ewm_std", "half_life", half_life, "a float")
+    _plugin.check_row_half_life("ewm_std", half_life)
     opts = EWStd(
         com=com,
         span=span,
