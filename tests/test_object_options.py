@@ -36,11 +36,23 @@ SPECS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     ),
     "EWVar": (
         {"alpha": 0.5},
-        {**EW_DECAY, "adjust": "bool", "bias": "bool", "min_samples": "int", "ignore_nulls": "bool"},
+        {
+            **EW_DECAY,
+            "adjust": "bool",
+            "bias": "bool",
+            "min_samples": "int",
+            "ignore_nulls": "bool",
+        },
     ),
     "EWStd": (
         {"alpha": 0.5},
-        {**EW_DECAY, "adjust": "bool", "bias": "bool", "min_samples": "int", "ignore_nulls": "bool"},
+        {
+            **EW_DECAY,
+            "adjust": "bool",
+            "bias": "bool",
+            "min_samples": "int",
+            "ignore_nulls": "bool",
+        },
     ),
     "RollingEWMean": (
         {"window_size": 3, "alpha": 0.5},
