@@ -415,11 +415,23 @@ def test_closed_is_one_of_four(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", BY_FUNCTIONS)
-@pytest.mark.parametrize("bad", ["5 minutes", "1mo", "1y", "0i", "", "5x"])
+@pytest.mark.parametrize("bad", ["5 minutes", "0i", "", "5x", "1mox", "-1mo"])
 def test_bad_duration_strings_fail_at_build_time(name: str, bad: str) -> None:
     option = "half_life" if name.startswith("ewm_") else "window_size"
     with pytest.raises(ValueError, match=f"`{option}`"):
         _by_call(name, **{option: bad})
+
+
+@pytest.mark.parametrize("name", BY_FUNCTIONS)
+@pytest.mark.parametrize("calendar", ["1mo", "1y", "1q2d"])
+def test_calendar_windows_build_and_half_lives_do_not(name: str, calendar: str) -> None:
+    """A calendar window follows Polars when it runs (tests/test_by.py); a half-life must be
+    a fixed duration, refused when the expression is built."""
+    if name.startswith("ewm_"):
+        with pytest.raises(ValueError, match="`half_life`"):
+            _by_call(name, half_life=calendar)
+    else:
+        assert isinstance(_by_call(name, window_size=calendar), pl.Expr)
 
 
 @pytest.mark.parametrize("name", BY_FUNCTIONS)

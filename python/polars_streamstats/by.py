@@ -21,6 +21,7 @@ duration raises ``ValueError`` naming ``window_size`` or ``half_life`` there, no
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -71,6 +72,10 @@ __all__ = [
 ]
 
 Duration = str | timedelta
+
+# A positive Polars duration with calendar units (months, quarters, years).
+_CALENDAR = re.compile(r"(?:\d+(?:ns|us|µs|ms|s|m|h|d|w|mo|q|y))+")
+_CALENDAR_UNIT = re.compile(r"\d+(?:mo|q|y)(?![a-z])")
 ClosedInterval = Literal["left", "right", "both", "none"]
 
 
@@ -80,10 +85,16 @@ def _window_options(
     """The duration string, ``closed`` and the options checked by the time-based object."""
     window = _plugin.duration("window_size", window_size)
     end = _plugin.check_closed(closed)
+    # The objects take fixed durations only; an expression follows Polars' calendar months,
+    # quarters and years (checked by Polars' own parser when it runs), so the object checks
+    # the other options with a fixed stand-in.
+    checked = window
+    if _CALENDAR.fullmatch(window) and _CALENDAR_UNIT.search(window):
+        checked = "1ns"
     if args:  # RollingQuantile(quantile, interpolation, window_size, ...)
-        opts: dict[str, Any] = build(*args, window, closed=end, **options)._options()
+        opts: dict[str, Any] = build(*args, checked, closed=end, **options)._options()
     else:
-        opts = build(window, closed=end, **options)._options()
+        opts = build(checked, closed=end, **options)._options()
     opts.pop("closed", None)
     opts.pop("window_size")  # the plugin reads the duration string, not the object's form
     return window, end, opts
