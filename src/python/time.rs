@@ -9,7 +9,9 @@
 //! wrapped or dropped on the way.
 
 use polars::prelude::{DataType, Float64Chunked, IntoSeries, PlSmallStr, Series, TimeUnit};
+use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyList, PyString, PyTuple, PyType};
@@ -394,21 +396,19 @@ pub fn time_of(clock: &Clock, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i6
     if obj.is_none() {
         return Err(null_time(name));
     }
-    let is_int = !obj.is_instance_of::<PyBool>()
-        && !is_bool_like(obj)
-        && (obj.is_instance_of::<PyInt>()
-            || (is_numpy(obj) && numpy_kind(obj)? == Some('i'))
-            || (is_numpy(obj) && numpy_kind(obj)? == Some('u')));
-    if is_int {
+    let int_time = |obj: &Bound<'_, PyAny>| -> PyResult<i64> {
         if clock.kind != TimeKind::Index {
             return Err(clock.wrong_kind(name, obj));
         }
-        let v = py.import("operator")?.call_method1("index", (obj,))?;
-        return v.extract::<i64>().map_err(|_| {
+        let v = obj.call_method0(intern!(py, "__index__"))?;
+        v.extract::<i64>().map_err(|_| {
             PyValueError::new_err(format!(
                 "`{name}` must be an int in [-2**63, 2**63) (found {v})"
             ))
-        });
+        })
+    };
+    if obj.is_instance_of::<PyInt>() && !obj.is_instance_of::<PyBool>() {
+        return int_time(obj);
     }
     if obj.is_instance(datetime_type(py, "date")?)? {
         if clock.kind != TimeKind::Temporal {
@@ -416,21 +416,35 @@ pub fn time_of(clock: &Clock, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i6
         }
         return datetime_ns(clock, name, obj);
     }
-    if is_numpy(obj) && numpy_kind(obj)? == Some('M') {
-        if clock.kind != TimeKind::Temporal {
-            return Err(clock.wrong_kind(name, obj));
+    if is_numpy(obj) {
+        match numpy_kind(obj)? {
+            Some('i' | 'u') => return int_time(obj),
+            Some('M') if clock.kind == TimeKind::Temporal => {
+                return numpy_scalar_time(name, obj);
+            }
+            _ => {}
         }
-        let arr = py.import("numpy")?.call_method1("array", ([obj],))?;
-        return match numpy_times(name, &arr)?.pop() {
-            Some(t) => Ok(t),
-            None => Err(null_time(name)),
-        };
     }
     Err(clock.wrong_kind(name, obj))
 }
 
-fn is_bool_like(obj: &Bound<'_, PyAny>) -> bool {
-    is_numpy(obj) && numpy_kind(obj).ok().flatten() == Some('b')
+/// A `numpy.datetime64` scalar as nanoseconds.
+fn numpy_scalar_time(name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    let py = obj.py();
+    let np = py.import(intern!(py, "numpy"))?;
+    let data = np.call_method1(
+        intern!(py, "datetime_data"),
+        (obj.getattr(intern!(py, "dtype"))?,),
+    )?;
+    let (unit, count): (String, i64) = data.extract()?;
+    if matches!(unit.as_str(), "Y" | "M") {
+        let days = obj.call_method1(intern!(py, "astype"), ("datetime64[D]",))?;
+        return numpy_scalar_time(name, &days);
+    }
+    let raw: i64 = obj
+        .call_method1(intern!(py, "astype"), ("int64",))?
+        .extract()?;
+    scale_numpy(name, &unit, count, raw)
 }
 
 /// The numpy dtype kind (`'M'`, `'i'`, `'f'`, ...) of a numpy scalar or array.
@@ -444,22 +458,31 @@ fn numpy_kind(obj: &Bound<'_, PyAny>) -> PyResult<Option<char>> {
 /// A `datetime.datetime` or `datetime.date` as nanoseconds since the epoch.
 fn datetime_ns(clock: &Clock, name: &str, obj: &Bound<'_, PyAny>) -> PyResult<i64> {
     let py = obj.py();
-    let field = |f: &str| -> PyResult<i64> { obj.getattr(f)?.extract() };
-    let days = days_from_civil(field("year")?, field("month")?, field("day")?);
-    if !obj.is_instance(datetime_type(py, "datetime")?)? {
+    let field = |f: &Bound<'_, PyString>| -> PyResult<i64> { obj.getattr(f)?.extract() };
+    let days = days_from_civil(
+        field(intern!(py, "year"))?,
+        field(intern!(py, "month"))?,
+        field(intern!(py, "day"))?,
+    );
+    let datetime = datetime_type(py, "datetime")?;
+    if !obj.is_instance(datetime)? {
         return (days as i128 * NS_DAY as i128)
             .try_into()
             .map_err(|_| out_of_range(name));
     }
     let mut ns = days as i128 * NS_DAY as i128
-        + (field("hour")? * 3_600 + field("minute")? * 60 + field("second")?) as i128
+        + (field(intern!(py, "hour"))? * 3_600
+            + field(intern!(py, "minute"))? * 60
+            + field(intern!(py, "second"))?) as i128
             * NS_S as i128
-        + field("microsecond")? as i128 * NS_US as i128;
-    // A pandas Timestamp keeps nanoseconds beyond the microsecond.
-    if let Ok(n) = obj.getattr("nanosecond") {
-        ns += n.extract::<i64>().unwrap_or(0) as i128;
+        + field(intern!(py, "microsecond"))? as i128 * NS_US as i128;
+    // A subclass such as pandas' Timestamp may keep nanoseconds beyond the microsecond.
+    if !obj.get_type().is(datetime) {
+        if let Ok(n) = obj.getattr(intern!(py, "nanosecond")) {
+            ns += n.extract::<i64>().unwrap_or(0) as i128;
+        }
     }
-    let offset = obj.call_method0("utcoffset")?;
+    let offset = obj.call_method0(intern!(py, "utcoffset"))?;
     if !offset.is_none() {
         let tz = obj.getattr("tzinfo")?;
         let fixed = tz.is_instance(datetime_type(py, "timezone")?)?;
@@ -490,12 +513,27 @@ fn numpy_times(name: &str, arr: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
         arr = arr.call_method1("astype", ("datetime64[D]",))?;
         (unit, count) = ("D".into(), 1);
     }
-    let raw: Vec<i64> = arr
-        .call_method1("astype", ("int64",))?
-        .call_method0("ravel")?
-        .call_method0("tolist")?
-        .extract()?;
-    let (mul, div): (i64, i64) = match unit.as_str() {
+    // The raw int64 values in the array's unit (NaT is i64::MIN), contiguous and native.
+    let raw = np.call_method1(
+        "ascontiguousarray",
+        (arr.call_method1("astype", ("=i8",))?
+            .call_method0("ravel")?,),
+    )?;
+    let raw: Vec<i64> = match PyBuffer::<i64>::get(&raw) {
+        Ok(buf) => buf.to_vec(py)?,
+        Err(_) => raw.call_method0("tolist")?.extract()?,
+    };
+    raw.into_iter()
+        .map(|v| scale_numpy(name, &unit, count, v))
+        .collect()
+}
+
+/// A raw numpy datetime64 value (`count` steps of `unit` since the epoch) as nanoseconds.
+fn scale_numpy(name: &str, unit: &str, count: i64, v: i64) -> PyResult<i64> {
+    if v == i64::MIN {
+        return Err(null_time(name)); // NaT
+    }
+    let (mul, div): (i64, i64) = match unit {
         "W" => (7 * NS_DAY, 1),
         "D" => (NS_DAY, 1),
         "h" => (3_600 * NS_S, 1),
@@ -508,31 +546,19 @@ fn numpy_times(name: &str, arr: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
         "fs" => (1, 1_000_000),
         "as" => (1, 1_000_000_000),
         _ => {
-            // "generic": only NaT has no unit.
-            if raw.iter().all(|&v| v == i64::MIN) && !raw.is_empty() {
-                return Err(null_time(name));
-            }
             return Err(PyTypeError::new_err(format!(
                 "`{name}`: numpy datetime64 unit '{unit}' is not supported"
-            )));
+            )))
         }
     };
-    raw.into_iter()
-        .map(|v| {
-            if v == i64::MIN {
-                return Err(null_time(name)); // NaT
-            }
-            let v = v as i128 * count as i128;
-            let ns = v * mul as i128;
-            if ns % div as i128 != 0 {
-                return Err(PyValueError::new_err(format!(
-                    "`{name}` holds a time that is not a whole number of nanoseconds \
-                     (numpy unit '{unit}')"
-                )));
-            }
-            i64::try_from(ns / div as i128).map_err(|_| out_of_range(name))
-        })
-        .collect()
+    let ns = v as i128 * count as i128 * mul as i128;
+    if ns % div as i128 != 0 {
+        return Err(PyValueError::new_err(format!(
+            "`{name}` holds a time that is not a whole number of nanoseconds (numpy unit \
+             '{unit}')"
+        )));
+    }
+    i64::try_from(ns / div as i128).map_err(|_| out_of_range(name))
 }
 
 /// The times of a Polars Series: Datetime (any unit and zone), Date, or integers.
