@@ -726,3 +726,63 @@ mod time_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod time_speed {
+    use super::*;
+    use crate::core::sweep::Running;
+    use crate::core::window::{run_by, Closed, TimeKind};
+
+    /// `cargo test --release --lib time_speed -- --ignored --nocapture`: ns per row of the
+    /// time sweep alone (no Polars), 2M rows with gaps of mean 1 s.
+    #[test]
+    #[ignore]
+    fn time_sweep_speed() {
+        let n = 2_000_000usize;
+        let mut state = 7u64;
+        let mut t = 0i64;
+        let mut times = Vec::with_capacity(n);
+        let mut values = Vec::with_capacity(n);
+        for _ in 0..n {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let u = ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+            t += (-u.ln() * 1e6) as i64;
+            times.push(t);
+            values.push(u - 0.5);
+        }
+        for _ in 0..3 {
+            let mut stat = Rolling::new(MeanOf {}, Span::Rows(3600), 1).unwrap();
+            let mut out = Running::with_capacity(n);
+            let start = std::time::Instant::now();
+            crate::core::sweep::run_dense(&mut stat, &values, &mut out);
+            let ns = start.elapsed().as_nanos() as f64 / n as f64;
+            eprintln!("row-count mean 3600: {ns:.1} ns/row");
+        }
+        for width in [10_000_000i64, 3_600_000_000, 86_400_000_000] {
+            let span = Span::Time {
+                width,
+                kind: TimeKind::Temporal,
+                closed: Closed::Right,
+                text: String::new(),
+            };
+            for _ in 0..3 {
+                let mut stat = Rolling::new(MeanOf {}, span.clone(), 1).unwrap();
+                let mut out = Running::with_capacity(n);
+                let start = std::time::Instant::now();
+                run_by(
+                    &mut stat,
+                    &values,
+                    |_| true,
+                    &times,
+                    |_, t| t - width,
+                    &mut out,
+                )
+                .unwrap();
+                let ns = start.elapsed().as_nanos() as f64 / n as f64;
+                eprintln!("mean width {width}: {ns:.1} ns/row");
+            }
+        }
+    }
+}

@@ -85,6 +85,21 @@ impl<A: Aggregate> TryFrom<Rows> for TwoStack<A> {
     }
 }
 
+/// How many of the rows `from..from + 4` (below `end`) lie before a window starting at
+/// `start`: as the times are sorted, the ones that do are a prefix.
+#[inline(always)]
+fn leaving_of_four(times: &[i64], from: usize, end: usize, start: i64, holds_start: bool) -> usize {
+    let last = times.len().saturating_sub(1);
+    let mut k = 0;
+    for r in 0..4 {
+        let idx = from + r;
+        let t = times[idx.min(last)];
+        let before = t < start || (t == start && !holds_start);
+        k += (idx < end && before) as usize;
+    }
+    k
+}
+
 /// `1 / n` from the table, for the summaries that use it (see [`Aggregate::COUNTED`]).
 #[inline(always)]
 fn reciprocal<A: Aggregate>(inv: &[f64], n: u64) -> f64 {
@@ -297,15 +312,29 @@ impl<A: Aggregate> TwoStack<A> {
                 hi += 1;
             }
             let start = start_of(i, t);
-            while lo < hi && (times[lo] < start || (times[lo] == start && !holds_start)) {
+            // Rows `lo..` leave while before the window: counted four at a time without
+            // branches (how many leave at one row varies, and a loop exit that depends on it
+            // is mispredicted about once a row).
+            let mut leaving = 0;
+            loop {
+                let k = leaving_of_four(times, lo + leaving, hi, start, holds_start);
+                leaving += k;
+                if k < 4 {
+                    break;
+                }
+            }
+            lo += leaving;
+            while leaving > 0 {
                 if self.start == self.split {
                     (self.head, self.head_n, self.count) = (head, head_n, count);
                     self.flip();
                     (head, head_n) = (self.head, self.head_n);
                 }
-                count -= self.valid[self.start] as u64;
-                self.start += 1;
-                lo += 1;
+                let k = leaving.min(self.split - self.start);
+                let gone = &self.valid[self.start..self.start + k];
+                count -= gone.iter().map(|&ok| ok as u64).sum::<u64>();
+                self.start += k;
+                leaving -= k;
             }
             let y = if self.start < self.split {
                 output(
