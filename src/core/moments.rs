@@ -748,7 +748,11 @@ mod time_speed {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let u = ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
-            t += (-u.ln() * 1e6) as i64;
+            t += if std::env::var("REGULAR").is_ok() {
+                1_000_000
+            } else {
+                (-u.ln() * 1e6) as i64
+            };
             times.push(t);
             values.push(u - 0.5);
         }

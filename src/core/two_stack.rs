@@ -85,19 +85,24 @@ impl<A: Aggregate> TryFrom<Rows> for TwoStack<A> {
     }
 }
 
-/// How many of the rows `from..from + 4` (below `end`) lie before a window starting at
-/// `start`: as the times are sorted, the ones that do are a prefix.
+/// How many of the rows `from..from + 4` (below `end`) have a time below `limit`: as the
+/// times are sorted, the ones that do are a prefix. Bitwise, so that it compiles without
+/// branches.
 #[inline(always)]
-fn leaving_of_four(times: &[i64], from: usize, end: usize, start: i64, holds_start: bool) -> usize {
+fn below_of_four(times: &[i64], from: usize, end: usize, limit: i64) -> usize {
     let last = times.len().saturating_sub(1);
     let mut k = 0;
     for r in 0..4 {
         let idx = from + r;
-        let t = times[idx.min(last)];
-        let before = t < start || (t == start && !holds_start);
-        k += (idx < end && before) as usize;
+        k += ((idx < end) & (times[idx.min(last)] < limit)) as usize;
     }
     k
+}
+
+/// How many of the rows `from..from + k` hold a value.
+#[inline(always)]
+fn valid_among(valid: &[bool], from: usize, k: usize) -> u64 {
+    valid[from..from + k].iter().map(|&ok| ok as u64).sum()
 }
 
 /// `1 / n` from the table, for the summaries that use it (see [`Aggregate::COUNTED`]).
@@ -289,6 +294,8 @@ impl<A: Aggregate> TwoStack<A> {
         let (mut lo, mut hi, mut i) = (0usize, 0usize, 0usize);
         self.grow_inv(self.len() + n.min(1 << 16));
         let (mut head, mut head_n, mut count) = (self.head, self.head_n, self.count);
+        // Every row held and to come holds a value: a leaving row always takes one with it.
+        let dense = count == self.len() as u64 && (0..n).all(&valid);
         while i < n {
             let t = times[i];
             let mut j = i + 1;
@@ -315,15 +322,28 @@ impl<A: Aggregate> TwoStack<A> {
             // Rows `lo..` leave while before the window: counted four at a time without
             // branches (how many leave at one row varies, and a loop exit that depends on it
             // is mispredicted about once a row).
+            // A row leaves when its time is below `start`, or equal to it when the window is
+            // open at its start.
+            let limit = start.saturating_add(!holds_start as i64);
             let mut leaving = 0;
             loop {
-                let k = leaving_of_four(times, lo + leaving, hi, start, holds_start);
+                let k = below_of_four(times, lo + leaving, hi, limit);
                 leaving += k;
                 if k < 4 {
                     break;
                 }
             }
             lo += leaving;
+            if self.start + leaving <= self.split {
+                // The usual case, without a branch on how many leave.
+                count -= if dense {
+                    leaving as u64
+                } else {
+                    valid_among(&self.valid, self.start, leaving)
+                };
+                self.start += leaving;
+                leaving = 0;
+            }
             while leaving > 0 {
                 if self.start == self.split {
                     (self.head, self.head_n, self.count) = (head, head_n, count);
@@ -331,8 +351,7 @@ impl<A: Aggregate> TwoStack<A> {
                     (head, head_n) = (self.head, self.head_n);
                 }
                 let k = leaving.min(self.split - self.start);
-                let gone = &self.valid[self.start..self.start + k];
-                count -= gone.iter().map(|&ok| ok as u64).sum::<u64>();
+                count -= valid_among(&self.valid, self.start, k);
                 self.start += k;
                 leaving -= k;
             }
