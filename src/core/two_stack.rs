@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
 use super::sweep::Running;
-use super::window::Fifo;
+use super::window::{below_of_four, Fifo};
 use super::StatError;
 
 /// The rows of a window (nulls included), summarised.
@@ -83,20 +83,6 @@ impl<A: Aggregate> TryFrom<Rows> for TwoStack<A> {
         w.rebuild();
         Ok(w)
     }
-}
-
-/// How many of the rows `from..from + 4` (below `end`) have a time below `limit`: as the
-/// times are sorted, the ones that do are a prefix. Bitwise, so that it compiles without
-/// branches.
-#[inline(always)]
-fn below_of_four(times: &[i64], from: usize, end: usize, limit: i64) -> usize {
-    let last = times.len().saturating_sub(1);
-    let mut k = 0;
-    for r in 0..4 {
-        let idx = from + r;
-        k += ((idx < end) & (times[idx.min(last)] < limit)) as usize;
-    }
-    k
 }
 
 /// How many of the rows `from..from + k` hold a value.

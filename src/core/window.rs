@@ -402,6 +402,20 @@ pub trait Windowed {
     }
 }
 
+/// How many of the rows `from..from + 4` (below `end`) have a time below `limit`: as the
+/// times are sorted, the ones that do are a prefix. Bitwise, so that it compiles without
+/// branches.
+#[inline(always)]
+pub(crate) fn below_of_four(times: &[i64], from: usize, end: usize, limit: i64) -> usize {
+    let last = times.len().saturating_sub(1);
+    let mut k = 0;
+    for r in 0..4 {
+        let idx = from + r;
+        k += ((idx < end) & (times[idx.min(last)] < limit)) as usize;
+    }
+    k
+}
+
 /// Sweep rows sorted by time through `stat`, recording each row's output: Polars'
 /// `rolling_*_by` on a sorted `by` (a row with a null `by` is for the caller to leave out).
 /// `valid(i)` says whether row `i` holds a value; `start_of(i, t)` is the start of the
@@ -495,8 +509,18 @@ pub fn run_by<S: Windowed>(
             window.rows.pop();
         }
         if old.is_empty() {
-            while lo < hi && leaves(times[lo], start) {
-                lo += 1;
+            // Counted four at a time without branches (see `below_of_four`).
+            let limit = start.saturating_add(!holds_start as i64);
+            let mut leaving = 0;
+            loop {
+                let k = below_of_four(times, lo + leaving, hi, limit);
+                leaving += k;
+                if k < 4 {
+                    break;
+                }
+            }
+            lo += leaving;
+            for _ in 0..leaving {
                 window.rows.pop();
             }
         }
