@@ -104,7 +104,7 @@ BY_MEAN_GAP_US = 1e6  # exponential gaps between rows, mean 1 s
 BY_WINDOWS = ("10s", "1h", "1d")  # about 10, 3600 and 86400 rows
 BY_RUNS = 7  # at most, per case: the section must fit in a few minutes on 2 cores
 # Medians, quantiles and IQR: Polars and pandas take 0.3-2.5 s per run at the larger windows.
-BY_SLOW_RUNS = {"10s": 5, "1h": 3, "1d": 3}
+BY_SLOW_RUNS = {"10s": 5, "1h": 5, "1d": 3}
 BY_PANDAS_WINDOW = {"1d": "1D"}  # pandas 3 deprecates the lower-case "d"
 BY_KEYS = 1000
 BY_MAX_REFERENCE_ROWS = 20_000  # pandas' rows off by more than the tolerance, arbitrated
