@@ -361,6 +361,52 @@ impl<Q: Fifo> Window<Q> {
     }
 }
 
+/// The stable time order of `times`: `order[k]` is the index of the `k`-th smallest time,
+/// equal times in their original order (as Polars' arg-sort of a `by` column). An LSD radix
+/// sort of the times' offsets from their minimum, 11 bits a pass, skipping the digits every
+/// time shares: a 2M-row column of microsecond times spanning weeks takes four passes, about
+/// a tenth of a comparison sort.
+pub fn time_order(times: &[i64]) -> Vec<u32> {
+    const BITS: u32 = 11;
+    const MASK: u64 = (1 << BITS) - 1;
+    let n = times.len();
+    assert!(u32::try_from(n).is_ok(), "at most 2**32 rows");
+    let Some(&min) = times.iter().min() else {
+        return Vec::new();
+    };
+    let max = times.iter().copied().max().unwrap_or(min);
+    let span = max.abs_diff(min);
+    let digits = (64 - span.leading_zeros()).div_ceil(BITS);
+    // (offset from the minimum, row), sorted digit by digit.
+    let mut keys: Vec<(u64, u32)> = times
+        .iter()
+        .enumerate()
+        .map(|(i, &t)| (t.abs_diff(min), i as u32))
+        .collect();
+    let mut spare = vec![(0u64, 0u32); n];
+    for d in 0..digits {
+        let shift = BITS * d;
+        let mut offsets = vec![0usize; 1 << BITS];
+        for &(k, _) in &keys {
+            offsets[((k >> shift) & MASK) as usize] += 1;
+        }
+        if offsets.contains(&n) {
+            continue; // every key has this digit: the order stands
+        }
+        let mut sum = 0;
+        for c in offsets.iter_mut() {
+            (*c, sum) = (sum, sum + *c);
+        }
+        for &(k, i) in &keys {
+            let b = ((k >> shift) & MASK) as usize;
+            spare[offsets[b]] = (k, i);
+            offsets[b] += 1;
+        }
+        std::mem::swap(&mut keys, &mut spare);
+    }
+    keys.into_iter().map(|(_, i)| i).collect()
+}
+
 /// A statistic over a [`Window`]: what the time sweeps and the time-based objects drive.
 pub trait Windowed {
     type Rows: Fifo;
@@ -669,6 +715,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn time_order_is_a_stable_sort() {
+        for seed in 0..5u64 {
+            let (_, mut ts) = random_stream(seed, 3000);
+            // Shuffle deterministically, with extremes and repeats.
+            let mut state = seed + 99;
+            for i in (1..ts.len()).rev() {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ts.swap(i, (state >> 33) as usize % (i + 1));
+            }
+            ts[7] = i64::MIN;
+            ts[8] = i64::MAX;
+            ts[9] = i64::MIN;
+            let mut want: Vec<u32> = (0..ts.len() as u32).collect();
+            want.sort_by_key(|&i| ts[i as usize]);
+            assert_eq!(time_order(&ts), want, "seed {seed}");
+        }
+        assert!(time_order(&[]).is_empty());
+        assert_eq!(time_order(&[5, 5, 5]), vec![0, 1, 2]);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use polars::prelude::*;
 use polars_time::Duration;
 use pyo3_polars::derive::polars_expr;
 use pyo3_polars::export::polars_arrow::array::PrimitiveArray;
-use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
 use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
 use serde::Deserialize;
 
@@ -29,7 +29,7 @@ use crate::core::quantile::{
     Interpolation, RollingIqrOf, RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
 };
 use crate::core::sweep::{advise_huge_pages, Running};
-use crate::core::window::{run_by, Closed, Span, TimeKind, Windowed};
+use crate::core::window::{run_by, time_order, Closed, Span, TimeKind, Windowed};
 use crate::core::StatError;
 
 /// The `by` column of a plugin, in time order.
@@ -119,17 +119,15 @@ impl ByTimes {
         let order = if sorted {
             (!no_nulls).then_some(rows)
         } else {
-            let mut idx: Vec<u32> = if no_nulls {
-                (0..len as u32).collect()
-            } else {
-                rows
-            };
             // Stable, as Polars' arg-sort: equal times keep their row order.
-            idx.sort_by_key(|&i| ca.get(i as usize).unwrap_or(i64::MIN));
-            times = idx
-                .iter()
-                .map(|&i| ca.get(i as usize).unwrap_or(i64::MIN))
-                .collect();
+            let order = time_order(&times);
+            let sorted_times: Vec<i64> = order.iter().map(|&k| times[k as usize]).collect();
+            let idx: Vec<u32> = if no_nulls {
+                order
+            } else {
+                order.iter().map(|&k| rows[k as usize]).collect()
+            };
+            times = sorted_times;
             Some(idx)
         };
         Ok(ByTimes {
@@ -276,11 +274,19 @@ impl ByTimes {
                 PrimitiveArray::new(ArrowDataType::Float64, values.into(), validity)
             }
             Some(order) => {
-                let mut rows: Vec<Option<f64>> = vec![None; self.len];
-                for (&i, y) in order.iter().zip(out.to_options()) {
-                    rows[i as usize] = y;
+                let m = out.len();
+                let (sorted, validity) = out.into_parts();
+                let validity = validity.map(|bytes| Bitmap::from_u8_vec(bytes, m));
+                let mut values = vec![0.0; self.len];
+                // Rows left out of the sweep (a null `by`) stay null.
+                let mut valid = MutableBitmap::from_len_zeroed(self.len);
+                for (k, (&i, &y)) in order.iter().zip(&sorted).enumerate() {
+                    values[i as usize] = y;
+                    if validity.as_ref().is_none_or(|v| v.get_bit(k)) {
+                        valid.set(i as usize, true);
+                    }
                 }
-                PrimitiveArray::from(rows)
+                PrimitiveArray::new(ArrowDataType::Float64, values.into(), Some(valid.into()))
             }
         };
         Float64Chunked::from_chunk_iter(name, [arr])
