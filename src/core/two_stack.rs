@@ -279,9 +279,14 @@ impl<A: Aggregate> TwoStack<A> {
         let n = times.len();
         let (mut lo, mut hi, mut i) = (0usize, 0usize, 0usize);
         self.grow_inv(self.len() + n.min(1 << 16));
+        // The state in locals (through `self` every write to the rows' vectors made the
+        // compiler reload it): written back around a flip and at the end.
         let (mut head, mut head_n, mut count) = (self.head, self.head_n, self.count);
+        let (mut start, mut split) = (self.start, self.split);
+        let mut rows = std::mem::take(&mut self.values);
+        let mut oks = std::mem::take(&mut self.valid);
         // Every row held and to come holds a value: a leaving row always takes one with it.
-        let dense = count == self.len() as u64 && (0..n).all(&valid);
+        let dense = count == (rows.len() - start) as u64 && (0..n).all(&valid);
         while i < n {
             let t = times[i];
             let mut j = i + 1;
@@ -292,8 +297,8 @@ impl<A: Aggregate> TwoStack<A> {
             while hi < enter_to {
                 let ok = valid(hi);
                 let v = if ok { values[hi] } else { 0.0 };
-                self.values.push(v);
-                self.valid.push(ok);
+                rows.push(v);
+                oks.push(ok);
                 if ok {
                     head_n += 1;
                     count += 1;
@@ -304,13 +309,11 @@ impl<A: Aggregate> TwoStack<A> {
                 }
                 hi += 1;
             }
-            let start = start_of(i, t);
-            // Rows `lo..` leave while before the window: counted four at a time without
+            // Rows `lo..` leave while before the window (a time below `start`, or equal to
+            // it when the window is open at its start): counted four at a time without
             // branches (how many leave at one row varies, and a loop exit that depends on it
             // is mispredicted about once a row).
-            // A row leaves when its time is below `start`, or equal to it when the window is
-            // open at its start.
-            let limit = start.saturating_add(!holds_start as i64);
+            let limit = start_of(i, t).saturating_add(!holds_start as i64);
             let mut leaving = 0;
             loop {
                 let k = below_of_four(times, lo + leaving, hi, limit);
@@ -320,30 +323,35 @@ impl<A: Aggregate> TwoStack<A> {
                 }
             }
             lo += leaving;
-            if self.start + leaving <= self.split {
+            if start + leaving <= split {
                 // The usual case, without a branch on how many leave.
                 count -= if dense {
                     leaving as u64
                 } else {
-                    valid_among(&self.valid, self.start, leaving)
+                    valid_among(&oks, start, leaving)
                 };
-                self.start += leaving;
+                start += leaving;
                 leaving = 0;
             }
             while leaving > 0 {
-                if self.start == self.split {
+                if start == split {
                     (self.head, self.head_n, self.count) = (head, head_n, count);
+                    (self.start, self.split) = (start, split);
+                    (self.values, self.valid) = (rows, oks);
                     self.flip();
                     (head, head_n) = (self.head, self.head_n);
+                    (start, split) = (self.start, self.split);
+                    rows = std::mem::take(&mut self.values);
+                    oks = std::mem::take(&mut self.valid);
                 }
-                let k = leaving.min(self.split - self.start);
-                count -= valid_among(&self.valid, self.start, k);
-                self.start += k;
+                let k = leaving.min(split - start);
+                count -= valid_among(&oks, start, k);
+                start += k;
                 leaving -= k;
             }
-            let y = if self.start < self.split {
+            let y = if start < split {
                 output(
-                    &self.tails[self.start].merge(&head, reciprocal::<A>(&self.inv, count)),
+                    &self.tails[start].merge(&head, reciprocal::<A>(&self.inv, count)),
                     count,
                 )
             } else {
@@ -361,6 +369,8 @@ impl<A: Aggregate> TwoStack<A> {
         }
         out.extend(buf[..filled].iter().copied());
         (self.head, self.head_n, self.count) = (head, head_n, count);
+        (self.start, self.split) = (start, split);
+        (self.values, self.valid) = (rows, oks);
         (lo, hi)
     }
 
