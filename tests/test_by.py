@@ -609,13 +609,13 @@ def reference_ewm(
         a = D(1) if last is None else 1 - D("0.5") ** (D(t - last) / D(half_life))
         weights = [(w * (1 - a), v) for w, v in weights] + [(a, D(x))]
         last = t
-        mean = sum(w * v for w, v in weights)
-        var = sum(w * (v - mean) ** 2 for w, v in weights)
+        mean = sum((w * v for w, v in weights), D(0))
+        var = sum((w * (v - mean) ** 2 for w, v in weights), D(0))
         if not bias:
-            denominator = 1 - sum(w * w for w, _ in weights)
+            denominator = 1 - sum((w * w for w, _ in weights), D(0))
             if denominator <= 0:
                 continue
-            var /= denominator
+            var = var / denominator
         out[i] = math.sqrt(float(var)) if std else float(var)
     return out
 
