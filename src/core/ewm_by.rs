@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
 use super::sweep::Running;
+use super::window::check_batch;
 use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// Options of the time-decayed statistics.
@@ -111,19 +112,7 @@ macro_rules! timed_methods {
             times: &[i64],
             out: &mut Running,
         ) -> Result<(), StatError> {
-            if values.len() != times.len() {
-                return Err(StatError::InvalidOperation(format!(
-                    "{} values but {} times",
-                    values.len(),
-                    times.len()
-                )));
-            }
-            if let Some(&first) = times.first() {
-                self.check_time(first)?;
-            }
-            if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
-                return Err(backwards(times[i + 1], times[i]));
-            }
+            check_batch(values, times, |t| self.check_time(t))?;
             let mut stat = self.clone();
             for (i, (&x, &t)) in values.iter().zip(times).enumerate() {
                 out.push(stat.step(valid(i).then_some(x), t));

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
 use super::sweep::Running;
-use super::window::{below_of_four, Fifo};
+use super::window::{leaving, Fifo};
 use super::StatError;
 
 /// The rows of a window (nulls included), summarised.
@@ -310,18 +310,9 @@ impl<A: Aggregate> TwoStack<A> {
                 hi += 1;
             }
             // Rows `lo..` leave while before the window (a time below `start`, or equal to
-            // it when the window is open at its start): counted four at a time without
-            // branches (how many leave at one row varies, and a loop exit that depends on it
-            // is mispredicted about once a row).
+            // it when the window is open at its start).
             let limit = start_of(i, t).saturating_add(!holds_start as i64);
-            let mut leaving = 0;
-            loop {
-                let k = below_of_four(times, lo + leaving, hi, limit);
-                leaving += k;
-                if k < 4 {
-                    break;
-                }
-            }
+            let mut leaving = leaving(times, lo, hi, limit);
             lo += leaving;
             if start + leaving <= split {
                 // The usual case, without a branch on how many leave.

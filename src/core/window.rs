@@ -361,6 +361,50 @@ impl<Q: Fifo> Window<Q> {
     }
 }
 
+/// Check a batch of rows before any enters: one time per value, the first time allowed by
+/// `check_first` (not before the last one seen), and no decrease after it. The time-based
+/// statistics all check their batches here, so an error always leaves the state as it was.
+pub fn check_batch(
+    values: &[f64],
+    times: &[i64],
+    check_first: impl FnOnce(i64) -> Result<(), StatError>,
+) -> Result<(), StatError> {
+    if values.len() != times.len() {
+        return Err(StatError::InvalidOperation(format!(
+            "{} values but {} times",
+            values.len(),
+            times.len()
+        )));
+    }
+    if let Some(&first) = times.first() {
+        check_first(first)?;
+    }
+    if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
+        return Err(StatError::InvalidOperation(format!(
+            "time went backwards: {} comes after {} (times must not decrease; the state is \
+             unchanged)",
+            times[i + 1],
+            times[i]
+        )));
+    }
+    Ok(())
+}
+
+/// How many rows from `lo` (below `hi`) have a time below `limit`: the rows leaving a
+/// window, counted four at a time without branches (how many leave at one row varies, and a
+/// loop exit that depends on it is mispredicted about once a row).
+#[inline(always)]
+pub(crate) fn leaving(times: &[i64], lo: usize, hi: usize, limit: i64) -> usize {
+    let mut count = 0;
+    loop {
+        let k = below_of_four(times, lo + count, hi, limit);
+        count += k;
+        if k < 4 {
+            return count;
+        }
+    }
+}
+
 /// The stable time order of `times`: `order[k]` is the index of the `k`-th smallest time,
 /// equal times in their original order (as Polars' arg-sort of a `by` column). An LSD radix
 /// sort of the times' offsets from their minimum, 11 bits a pass, skipping the digits every
@@ -452,7 +496,7 @@ pub trait Windowed {
 /// times are sorted, the ones that do are a prefix. Bitwise, so that it compiles without
 /// branches.
 #[inline(always)]
-pub(crate) fn below_of_four(times: &[i64], from: usize, end: usize, limit: i64) -> usize {
+fn below_of_four(times: &[i64], from: usize, end: usize, limit: i64) -> usize {
     let last = times.len().saturating_sub(1);
     let mut k = 0;
     for r in 0..4 {
@@ -476,23 +520,7 @@ pub fn run_by<S: Windowed>(
     mut start_of: impl FnMut(usize, i64) -> i64,
     out: &mut Running,
 ) -> Result<(), StatError> {
-    if values.len() != times.len() {
-        return Err(StatError::InvalidOperation(format!(
-            "{} values but {} times",
-            values.len(),
-            times.len()
-        )));
-    }
-    if let Some(&first) = times.first() {
-        stat.window().check_time(first)?;
-    }
-    if let Some(i) = times.windows(2).position(|w| w[1] < w[0]) {
-        return Err(StatError::InvalidOperation(format!(
-            "times must not decrease: {} comes after {} (the state is unchanged)",
-            times[i + 1],
-            times[i]
-        )));
-    }
+    check_batch(values, times, |t| stat.window().check_time(t))?;
     let Some(&last_new) = times.last() else {
         return Ok(());
     };
@@ -555,18 +583,9 @@ pub fn run_by<S: Windowed>(
             window.rows.pop();
         }
         if old.is_empty() {
-            // Counted four at a time without branches (see `below_of_four`).
-            let limit = start.saturating_add(!holds_start as i64);
-            let mut leaving = 0;
-            loop {
-                let k = below_of_four(times, lo + leaving, hi, limit);
-                leaving += k;
-                if k < 4 {
-                    break;
-                }
-            }
-            lo += leaving;
-            for _ in 0..leaving {
+            let gone = leaving(times, lo, hi, start.saturating_add(!holds_start as i64));
+            lo += gone;
+            for _ in 0..gone {
                 window.rows.pop();
             }
         }
