@@ -356,13 +356,6 @@ def test_matches_polars_layouts(
     kind: str, opts_list: list[Opts], closed: ClosedInterval, layout: str
 ) -> None:
     """Unsorted and null times, NaN/inf, Float32 and integer values, chunks, DST: as Polars."""
-    linear = kind == "quantile" and opts_list[0].get("interpolation") == "linear"
-    if layout == "float32" and (kind in ("median", "iqr") or linear):
-        # Known, project-wide (the row-count rolling_quantile too): on Float32 Polars
-        # interpolates in f32, we interpolate the same f32 values in f64 and round once, so
-        # some rows differ by 1 ulp (ours is the correctly rounded value). Left for the
-        # speed/dtype work; tracked here so that it cannot pass silently.
-        pytest.xfail("Float32 interpolated quantiles: 1 ulp from Polars' f32 arithmetic")
     df, windows = LAYOUTS[layout]()
     min_samples = 1 + CLOSED.index(closed) % 2  # 1 and 2 alternate over `closed`
     check_cases(df, polars_cases(kind, opts_list, windows, closed, min_samples), layout)

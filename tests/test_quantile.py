@@ -340,6 +340,30 @@ def test_dtypes_empty_and_all_null(dtype: pl.DataType) -> None:
         ] * len(values)
 
 
+@pytest.mark.parametrize("how", ["linear", "midpoint", "nearest"])
+@pytest.mark.parametrize("window", [3, 10, 400])
+def test_float32_interpolation_is_polars_bit_for_bit(how: Interpolation, window: int) -> None:
+    """Polars interpolates a Float32 column in f32 arithmetic; so do the quantile plugins
+    (a quantile of the f32 values computed in f64 and rounded once can be 1 ulp away)."""
+    rng = np.random.default_rng(11)
+    values = rng.normal(size=3_000).astype(np.float32)
+    values[::17] = np.nan
+    s = pl.Series("x", values, dtype=pl.Float32).fill_nan(None)
+    for q in (0.1, 0.37, 0.5, 0.9):
+        for center in (False, True):
+            ours = pl.select(pss.rolling_quantile(s, q, how, window, center=center)).to_series()
+            theirs = s.rolling_quantile(q, how, window, center=center)
+            assert_series_equal(ours, theirs, check_exact=True)
+    ours = pl.select(pss.rolling_iqr(s, window, interpolation=how)).to_series()
+    hi = s.rolling_quantile(0.75, how, window)
+    theirs = hi - s.rolling_quantile(0.25, how, window)
+    assert_series_equal(ours, theirs, check_exact=True)
+    for part in (s, s.head(50)):  # the whole-column index, and a column too short for it
+        long = pl.select(pss.cum_quantile(part, 0.3, how)).to_series()
+        theirs = part.rolling_quantile(0.3, how, part.len(), min_samples=1)
+        assert_series_equal(long, theirs, check_exact=True)
+
+
 def test_contexts() -> None:
     rng = np.random.default_rng(6)
     n = 2_000

@@ -134,6 +134,25 @@ impl Plan {
         }
     }
 
+    /// [`Plan::eval`] in single precision, as Polars computes over a Float32 column: the
+    /// fraction rounded to f32, then `frac (b - a) + a` or `(a + b) / 2` in f32 arithmetic
+    /// (the order statistics of a Float32 column are f32 values, exactly).
+    #[inline]
+    pub fn eval32(self, sel: &mut impl Select) -> f64 {
+        match self {
+            Plan::Linear(i, frac) => {
+                let (a, b) = sel.pair(i);
+                let (a, b) = (a as f32, b as f32);
+                f64::from((frac as f32) * (b - a) + a)
+            }
+            Plan::Midpoint(i) => {
+                let (a, b) = sel.pair(i);
+                f64::from((a as f32 + b as f32) / 2.0)
+            }
+            Plan::Empty | Plan::At(_) => self.eval(sel),
+        }
+    }
+
     #[inline]
     pub fn eval(self, sel: &mut impl Select) -> f64 {
         match self {
@@ -319,6 +338,9 @@ pub struct RollingQuantileOf<I> {
     window: Window<OrderRows<I>>,
     #[serde(skip)]
     plan: PlanCache,
+    /// Interpolate in single precision (a Float32 column in the expressions, as Polars).
+    #[serde(skip)]
+    single: bool,
 }
 
 /// The streaming rolling quantile (the Python object).
@@ -339,7 +361,14 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
             opts,
             window,
             plan: PlanCache::default(),
+            single: false,
         })
+    }
+
+    /// Interpolate as Polars does over a Float32 column: in f32 arithmetic.
+    pub fn single_precision(mut self, single: bool) -> Self {
+        self.single = single;
+        self
     }
 
     #[inline]
@@ -349,11 +378,12 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
         if n == 0 || (n as u64) < self.opts.min_samples {
             return None;
         }
-        Some(
-            self.plan
-                .get(n, self.opts.q, self.opts.interpolation)
-                .eval(&mut Ranked(set)),
-        )
+        let plan = self.plan.get(n, self.opts.q, self.opts.interpolation);
+        Some(if self.single {
+            plan.eval32(&mut Ranked(set))
+        } else {
+            plan.eval(&mut Ranked(set))
+        })
     }
 }
 
@@ -455,6 +485,9 @@ pub struct RollingIqrOf<I> {
     window: Window<OrderRows<I>>,
     #[serde(skip)]
     plans: [PlanCache; 2],
+    /// Interpolate in single precision (a Float32 column in the expressions, as Polars).
+    #[serde(skip)]
+    single: bool,
 }
 
 /// The streaming rolling IQR (the Python object).
@@ -475,7 +508,14 @@ impl<I: OrderIndex> RollingIqrOf<I> {
             opts,
             window,
             plans: Default::default(),
+            single: false,
         })
+    }
+
+    /// Interpolate, and subtract, as Polars does over a Float32 column: in f32 arithmetic.
+    pub fn single_precision(mut self, single: bool) -> Self {
+        self.single = single;
+        self
     }
 
     #[inline]
@@ -486,14 +526,16 @@ impl<I: OrderIndex> RollingIqrOf<I> {
             return None;
         }
         let how = self.opts.interpolation;
-        let hi = self.plans[1]
-            .get(n, self.opts.q_sup, how)
-            .eval(&mut Ranked(&mut *set));
-        Some(
-            hi - self.plans[0]
-                .get(n, self.opts.q_inf, how)
-                .eval(&mut Ranked(set)),
-        )
+        let (hi, lo) = (
+            self.plans[1].get(n, self.opts.q_sup, how),
+            self.plans[0].get(n, self.opts.q_inf, how),
+        );
+        Some(if self.single {
+            let hi = hi.eval32(&mut Ranked(&mut *set)) as f32;
+            f64::from(hi - lo.eval32(&mut Ranked(set)) as f32)
+        } else {
+            hi.eval(&mut Ranked(&mut *set)) - lo.eval(&mut Ranked(set))
+        })
     }
 }
 

@@ -469,6 +469,8 @@ plugin!(
     |inputs, kwargs: QuantileByKwargs| {
         let k = kwargs;
         let name = "rolling_quantile_by";
+        // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
+        let single = inputs[0].dtype() == &DataType::Float32;
         let tw = TimeWindow::new(name, &inputs[1], &k.window_size, &k.closed)?;
         let opts = RollingQuantileOptions {
             q: k.quantile,
@@ -480,8 +482,14 @@ plugin!(
             tw.quantile_sweep(
                 name,
                 x,
-                |i| RollingQuantileOf::with_index(opts.clone(), i),
-                |i| RollingQuantileOf::with_index(opts.clone(), i),
+                |i| {
+                    RollingQuantileOf::with_index(opts.clone(), i)
+                        .map(|s| s.single_precision(single))
+                },
+                |i| {
+                    RollingQuantileOf::with_index(opts.clone(), i)
+                        .map(|s| s.single_precision(single))
+                },
             )
         };
         run(
@@ -508,6 +516,8 @@ struct IqrByKwargs {
 plugin!(rolling_iqr_by, Numeric, |inputs, kwargs: IqrByKwargs| {
     let k = kwargs;
     let name = "rolling_iqr_by";
+    // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
+    let single = inputs[0].dtype() == &DataType::Float32;
     let tw = TimeWindow::new(name, &inputs[1], &k.window_size, &k.closed)?;
     let opts = RollingIqrOptions {
         window: tw.span.clone(),
@@ -520,8 +530,8 @@ plugin!(rolling_iqr_by, Numeric, |inputs, kwargs: IqrByKwargs| {
         tw.quantile_sweep(
             name,
             x,
-            |i| RollingIqrOf::with_index(opts.clone(), i),
-            |i| RollingIqrOf::with_index(opts.clone(), i),
+            |i| RollingIqrOf::with_index(opts.clone(), i).map(|s| s.single_precision(single)),
+            |i| RollingIqrOf::with_index(opts.clone(), i).map(|s| s.single_precision(single)),
         )
     };
     run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))

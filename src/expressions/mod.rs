@@ -152,12 +152,16 @@ plugin!(
             min_samples: k.min_samples,
         };
         let name = "rolling_quantile";
+        // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
+        let single = inputs[0].dtype() == &DataType::Float32;
         let sweep = |x: &Float64Chunked| {
             if w < RANK_INDEX_MIN_WINDOW {
-                let stat = RollingQuantileOf::with_index(opts.clone(), SmallSorted::default());
+                let stat = RollingQuantileOf::with_index(opts.clone(), SmallSorted::default())
+                    .map(|s| s.single_precision(single));
                 return sweep_f64(name, stat, x, lag);
             }
-            let stat = RollingQuantileOf::with_index(opts.clone(), column_index(x));
+            let stat = RollingQuantileOf::with_index(opts.clone(), column_index(x))
+                .map(|s| s.single_precision(single));
             sweep_f64(name, stat, x, lag)
         };
         run(
@@ -192,14 +196,18 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
         min_samples: k.min_samples,
     };
     let name = "rolling_iqr";
+    // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
+    let single = inputs[0].dtype() == &DataType::Float32;
     let sweep = |x: &Float64Chunked| {
         if w < RANK_INDEX_MIN_WINDOW {
-            let stat = RollingIqrOf::with_index(opts.clone(), SmallSorted::default());
+            let stat = RollingIqrOf::with_index(opts.clone(), SmallSorted::default())
+                .map(|s| s.single_precision(single));
             return sweep_f64(name, stat, x, lag);
         }
         sweep_f64(
             name,
-            RollingIqrOf::with_index(opts.clone(), column_index(x)),
+            RollingIqrOf::with_index(opts.clone(), column_index(x))
+                .map(|s| s.single_precision(single)),
             x,
             lag,
         )
@@ -221,8 +229,10 @@ pub(crate) const RANK_INDEX_MIN_WINDOW: u64 = 200;
 plugin!(cum_quantile, Location, |inputs, kwargs: QuantileOptions| {
     let n = inputs[0].len() as u64;
     let name = "cum_quantile";
+    // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
+    let single = inputs[0].dtype() == &DataType::Float32;
     let sweep = |x: &Float64Chunked| {
-        if kwargs.method == Method::P2 || n < RANK_INDEX_MIN_WINDOW {
+        if kwargs.method == Method::P2 || (n < RANK_INDEX_MIN_WINDOW && !single) {
             return sweep_f64(name, Quantile::new(kwargs), x, 0);
         }
         // The exact cumulative quantile is the rolling one over an unbounded window (same
@@ -235,7 +245,8 @@ plugin!(cum_quantile, Location, |inputs, kwargs: QuantileOptions| {
         };
         sweep_f64(
             name,
-            RollingQuantileOf::with_index(opts.clone(), column_index(x)),
+            RollingQuantileOf::with_index(opts.clone(), column_index(x))
+                .map(|s| s.single_precision(single)),
             x,
             0,
         )
@@ -251,8 +262,10 @@ plugin!(cum_quantile, Location, |inputs, kwargs: QuantileOptions| {
 plugin!(cum_iqr, Numeric, |inputs, kwargs: IqrOptions| {
     let n = inputs[0].len() as u64;
     let name = "cum_iqr";
+    // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
+    let single = inputs[0].dtype() == &DataType::Float32;
     let sweep = |x: &Float64Chunked| {
-        if kwargs.method == Method::P2 || n < RANK_INDEX_MIN_WINDOW {
+        if kwargs.method == Method::P2 || (n < RANK_INDEX_MIN_WINDOW && !single) {
             return sweep_f64(name, Iqr::new(kwargs), x, 0);
         }
         let opts = RollingIqrOptions {
@@ -264,7 +277,8 @@ plugin!(cum_iqr, Numeric, |inputs, kwargs: IqrOptions| {
         };
         sweep_f64(
             name,
-            RollingIqrOf::with_index(opts.clone(), column_index(x)),
+            RollingIqrOf::with_index(opts.clone(), column_index(x))
+                .map(|s| s.single_precision(single)),
             x,
             0,
         )
