@@ -293,22 +293,29 @@ impl<A: Aggregate> TwoStack<A> {
             while j < n && times[j] == t {
                 j += 1;
             }
-            let enter_to = if holds_end { j } else { i };
-            while hi < enter_to {
-                let ok = valid(hi);
-                let v = if ok { values[hi] } else { 0.0 };
-                rows.push(v);
-                oks.push(ok);
-                if ok {
-                    head_n += 1;
-                    count += 1;
-                    if A::COUNTED && self.inv.len() <= count as usize {
-                        self.grow_inv(2 * count as usize);
+            // Rows enter up to this time: the group's first row too when the window holds
+            // its end, then the window moves, then the rest of the group (the order of
+            // row-by-row updates, so that both give the same sums bit for bit).
+            macro_rules! enter_until {
+                ($end:expr) => {
+                    while hi < $end {
+                        let ok = valid(hi);
+                        let v = if ok { values[hi] } else { 0.0 };
+                        rows.push(v);
+                        oks.push(ok);
+                        if ok {
+                            head_n += 1;
+                            count += 1;
+                            if A::COUNTED && self.inv.len() <= count as usize {
+                                self.grow_inv(2 * count as usize);
+                            }
+                            head.push(v, reciprocal::<A>(&self.inv, head_n));
+                        }
+                        hi += 1;
                     }
-                    head.push(v, reciprocal::<A>(&self.inv, head_n));
-                }
-                hi += 1;
+                };
             }
+            enter_until!(if holds_end { i + 1 } else { i });
             // Rows `lo..` leave while before the window (a time below `start`, or equal to
             // it when the window is open at its start).
             let limit = start_of(i, t).saturating_add(!holds_start as i64);
@@ -339,6 +346,9 @@ impl<A: Aggregate> TwoStack<A> {
                 count -= valid_among(&oks, start, k);
                 start += k;
                 leaving -= k;
+            }
+            if holds_end {
+                enter_until!(j);
             }
             let y = if start < split {
                 output(

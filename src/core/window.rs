@@ -571,12 +571,14 @@ pub fn run_by<S: Windowed>(
                 old.push_back(last);
             }
         }
-        // Rows enter up to this time: with the group itself when the window holds its end.
-        let enter_to = if holds_end { j } else { i };
-        for (k, &x) in values.iter().enumerate().take(enter_to).skip(hi) {
+        // Rows enter up to this time: the group's first row too when the window holds its
+        // end, then the window moves, then the rest of the group (the order of row-by-row
+        // updates, so that both give the same sums bit for bit).
+        let first_in = if holds_end { i + 1 } else { i };
+        for (k, &x) in values.iter().enumerate().take(first_in).skip(hi) {
             window.rows.push(valid(k).then_some(x));
         }
-        hi = enter_to;
+        hi = first_in;
         let start = start_of(i, t);
         while old.front().is_some_and(|&u| leaves(u, start)) {
             old.pop_front();
@@ -588,6 +590,13 @@ pub fn run_by<S: Windowed>(
             for _ in 0..gone {
                 window.rows.pop();
             }
+        }
+        if holds_end {
+            let window = stat.window();
+            for (k, &x) in values.iter().enumerate().take(j).skip(hi) {
+                window.rows.push(valid(k).then_some(x));
+            }
+            hi = j;
         }
         let y = stat.output();
         for k in i..j {
