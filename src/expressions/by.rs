@@ -294,7 +294,7 @@ impl ByTimes {
 }
 
 /// The values of a column in time order, with their validity.
-enum Gathered<'a> {
+pub(super) enum Gathered<'a> {
     Dense(Cow<'a, [f64]>),
     Masked(Cow<'a, [f64]>, Vec<bool>),
 }
@@ -371,7 +371,7 @@ impl TimeWindow {
         &self,
         function: &str,
         x: &Float64Chunked,
-        build: impl FnOnce(&[f64], &dyn Fn(usize) -> bool) -> Result<S, StatError>,
+        build: impl FnOnce(&Gathered) -> Result<S, StatError>,
     ) -> PolarsResult<Float64Chunked> {
         let by = &self.by;
         if x.len() != by.len {
@@ -383,7 +383,7 @@ impl TimeWindow {
             Gathered::Dense(_) => Vec::new(),
             Gathered::Masked(_, v) => v.clone(),
         };
-        let mut stat = build(values, &|i| data.is_valid(i)).map_err(|e| polars_err(function, e))?;
+        let mut stat = build(&data).map_err(|e| polars_err(function, e))?;
         let mut out = Running::with_capacity(values.len());
         let times = by.times();
         // One monomorphic sweep per (validity, window start) case.
@@ -429,15 +429,19 @@ impl TimeWindow {
         large: impl FnOnce(RankIndex) -> Result<T, StatError>,
     ) -> PolarsResult<Float64Chunked> {
         if self.rows_per_window() < RANK_INDEX_MIN_WINDOW as f64 {
-            return self.sweep(function, x, |_, _| small(SmallSorted::default()));
+            return self.sweep(function, x, |_| small(SmallSorted::default()));
         }
-        self.sweep(function, x, |values, valid| {
-            let present: Vec<f64> = values
-                .iter()
-                .enumerate()
-                .filter_map(|(i, &v)| valid(i).then_some(v))
-                .collect();
-            large(RankIndex::new(&present))
+        self.sweep(function, x, |data| match data {
+            // Every value present: the index is built over them as they stand.
+            Gathered::Dense(values) => large(RankIndex::new(values)),
+            Gathered::Masked(values, valid) => {
+                let present: Vec<f64> = values
+                    .iter()
+                    .zip(valid)
+                    .filter_map(|(&v, &ok)| ok.then_some(v))
+                    .collect();
+                large(RankIndex::new(&present))
+            }
         })
     }
 }
@@ -559,7 +563,7 @@ plugin!(
             window: tw.span.clone(),
             min_samples: k.min_samples,
         };
-        let sweep = |x: &Float64Chunked| tw.sweep(name, x, |_, _| RollingEwMean::new(opts.clone()));
+        let sweep = |x: &Float64Chunked| tw.sweep(name, x, |_| RollingEwMean::new(opts.clone()));
         run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
     }
 );

@@ -93,7 +93,7 @@ fn sweep<F: Finish>(
         Window::By {
             window,
             min_samples,
-        } => window.sweep(name, x, |_, _| {
+        } => window.sweep(name, x, |_| {
             Rolling::new(f, window.span.clone(), min_samples)
         }),
     }
