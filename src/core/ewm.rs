@@ -670,15 +670,8 @@ impl Statistic for RollingEwMean {
         check_alpha(self.opts.alpha)?;
         decoded::counts_fit(&self.options())?;
         // The default min_samples=1 stands with an empty window (0 and 1 mean the same).
-        self.opts
-            .window
-            .check_min_samples(self.opts.min_samples, 1)?;
-        if *self.window.span() != self.opts.window {
-            return Err(StatError::InvalidState(
-                "window does not match window_size".into(),
-            ));
-        }
-        self.window.validate()?;
+        self.window
+            .validate_for(&self.opts.window, self.opts.min_samples, 1)?;
         let rows = self.window.rows();
         if rows.decay != 1.0 - self.opts.alpha {
             return Err(StatError::InvalidState(

@@ -18,7 +18,7 @@ use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, R
 use super::error::decoded;
 use super::sweep::Running;
 use super::two_stack::TwoStack;
-use super::window::{Span, Window, Windowed};
+use super::window::{Closed, Span, Window, Windowed};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// Turns a summary of `n >= 1` values into a statistic, with the statistic's own options.
@@ -443,7 +443,7 @@ impl<F: Finish> Windowed for Rolling<F> {
         valid: &impl Fn(usize) -> bool,
         times: &[i64],
         start_of: &mut impl FnMut(usize, i64) -> i64,
-        (holds_start, holds_end): (bool, bool),
+        closed: Closed,
         out: &mut Running,
     ) -> Option<(usize, usize)> {
         let stat = self.stat;
@@ -456,16 +456,7 @@ impl<F: Finish> Windowed for Rolling<F> {
             }
         };
         let rows = self.window.rows_mut();
-        Some(rows.run_time(
-            values,
-            valid,
-            times,
-            start_of,
-            holds_start,
-            holds_end,
-            out,
-            finish,
-        ))
+        Some(rows.run_time(values, valid, times, start_of, closed, out, finish))
     }
 }
 

@@ -387,27 +387,35 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
     }
 }
 
-impl<I: OrderIndex> Windowed for RollingQuantileOf<I> {
-    type Rows = OrderRows<I>;
+/// The window plumbing of the exact rolling quantile and IQR: both keep `OrderRows` in a
+/// `window` and finish with `value()`.
+macro_rules! order_window {
+    ($($stat:ident),*) => {$(
+        impl<I: OrderIndex> Windowed for $stat<I> {
+            type Rows = OrderRows<I>;
 
-    #[inline(always)]
-    fn window(&mut self) -> &mut Window<OrderRows<I>> {
-        &mut self.window
-    }
+            #[inline(always)]
+            fn window(&mut self) -> &mut Window<OrderRows<I>> {
+                &mut self.window
+            }
 
-    #[inline(always)]
-    fn output(&mut self) -> Option<f64> {
-        self.value()
-    }
+            #[inline(always)]
+            fn output(&mut self) -> Option<f64> {
+                self.value()
+            }
+        }
+
+        impl<I: OrderIndex> Kernel for $stat<I> {
+            #[inline]
+            fn update(&mut self, x: Option<f64>) -> Option<f64> {
+                self.window.push_row(x);
+                self.value()
+            }
+        }
+    )*};
 }
 
-impl<I: OrderIndex> Kernel for RollingQuantileOf<I> {
-    #[inline]
-    fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        self.window.push_row(x);
-        self.value()
-    }
-}
+order_window!(RollingQuantileOf, RollingIqrOf);
 
 impl Statistic for RollingQuantile {
     const NAME: &'static str = "RollingQuantile";
@@ -426,15 +434,8 @@ impl Statistic for RollingQuantile {
     fn validate(&self) -> Result<(), StatError> {
         RollingQuantile::new(self.opts.clone())?;
         decoded::counts_fit(&self.options())?;
-        self.opts
-            .window
-            .check_min_samples(self.opts.min_samples, 0)?;
-        if *self.window.span() != self.opts.window {
-            return Err(StatError::InvalidState(
-                "window size does not match window_size".into(),
-            ));
-        }
-        self.window.validate()
+        self.window
+            .validate_for(&self.opts.window, self.opts.min_samples, 0)
     }
 
     fn restore(&mut self) -> Result<(), StatError> {
@@ -539,28 +540,6 @@ impl<I: OrderIndex> RollingIqrOf<I> {
     }
 }
 
-impl<I: OrderIndex> Windowed for RollingIqrOf<I> {
-    type Rows = OrderRows<I>;
-
-    #[inline(always)]
-    fn window(&mut self) -> &mut Window<OrderRows<I>> {
-        &mut self.window
-    }
-
-    #[inline(always)]
-    fn output(&mut self) -> Option<f64> {
-        self.value()
-    }
-}
-
-impl<I: OrderIndex> Kernel for RollingIqrOf<I> {
-    #[inline]
-    fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        self.window.push_row(x);
-        self.value()
-    }
-}
-
 impl Statistic for RollingIqr {
     const NAME: &'static str = "RollingIQR";
 
@@ -578,15 +557,8 @@ impl Statistic for RollingIqr {
     fn validate(&self) -> Result<(), StatError> {
         RollingIqr::new(self.opts.clone())?;
         decoded::counts_fit(&self.options())?;
-        self.opts
-            .window
-            .check_min_samples(self.opts.min_samples, 0)?;
-        if *self.window.span() != self.opts.window {
-            return Err(StatError::InvalidState(
-                "window size does not match window_size".into(),
-            ));
-        }
-        self.window.validate()
+        self.window
+            .validate_for(&self.opts.window, self.opts.min_samples, 0)
     }
 
     fn restore(&mut self) -> Result<(), StatError> {

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
 use super::sweep::Running;
-use super::window::{leaving, Fifo};
+use super::window::{leaving, Closed, Fifo};
 use super::StatError;
 
 /// The rows of a window (nulls included), summarised.
@@ -258,7 +258,7 @@ impl<A: Aggregate> TwoStack<A> {
 
     /// The time-window sweep of [`super::window::run_by`] over rows that all come from this
     /// call (the structure holds none of them yet), with the state in locals: rows `hi..`
-    /// enter as their group's time comes (with it when the window `holds_end`), rows `lo..`
+    /// enter as their group's time comes (with it when the window is closed at its end), rows `lo..`
     /// leave once `start_of` passes them. Returns `(lo, hi)`: rows `lo..hi` are held after
     /// the call, rows `hi..` (the last time, for a window open at its end) still wait.
     #[allow(clippy::too_many_arguments)]
@@ -268,14 +268,14 @@ impl<A: Aggregate> TwoStack<A> {
         valid: impl Fn(usize) -> bool,
         times: &[i64],
         mut start_of: impl FnMut(usize, i64) -> i64,
-        holds_start: bool,
-        holds_end: bool,
+        closed: Closed,
         out: &mut Running,
         output: impl Fn(&A, u64) -> Option<f64>,
     ) -> (usize, usize) {
         const PIECE: usize = 256;
         let mut buf = [None; PIECE];
         let mut filled = 0;
+        let holds_end = closed.holds_end();
         let n = times.len();
         let (mut lo, mut hi, mut i) = (0usize, 0usize, 0usize);
         self.grow_inv(self.len() + n.min(1 << 16));
@@ -316,10 +316,8 @@ impl<A: Aggregate> TwoStack<A> {
                 };
             }
             enter_until!(if holds_end { i + 1 } else { i });
-            // Rows `lo..` leave while before the window (a time below `start`, or equal to
-            // it when the window is open at its start).
-            let limit = start_of(i, t).saturating_add(!holds_start as i64);
-            let mut leaving = leaving(times, lo, hi, limit);
+            // Rows `lo..` leave while before the window's first kept time.
+            let mut leaving = leaving(times, lo, hi, closed.first_kept(start_of(i, t)));
             lo += leaving;
             if start + leaving <= split {
                 // The usual case, without a branch on how many leave.

@@ -63,6 +63,13 @@ impl Closed {
             })
     }
 
+    /// The first time a window starting at `start` keeps: rows with an earlier time leave
+    /// (a row at `start` itself stays only when the window is closed at its start).
+    #[inline(always)]
+    pub(crate) fn first_kept(self, start: i64) -> i64 {
+        start.saturating_add(!self.holds_start() as i64)
+    }
+
     /// Whether a row at the window's start time `t - w` is in the window.
     #[inline(always)]
     fn holds_start(self) -> bool {
@@ -71,7 +78,7 @@ impl Closed {
 
     /// Whether rows at the window's own time `t` are in the window.
     #[inline(always)]
-    fn holds_end(self) -> bool {
+    pub(crate) fn holds_end(self) -> bool {
         matches!(self, Closed::Right | Closed::Both)
     }
 }
@@ -310,14 +317,31 @@ impl<Q: Fifo> Window<Q> {
     /// Rows before the window starting at `start` leave.
     #[inline(always)]
     fn advance(&mut self, start: i64) {
-        let holds_start = self.span.closed().holds_start();
+        let first_kept = self.span.closed().first_kept(start);
         while let Some(&t) = self.clock.times.front() {
-            if t > start || (t == start && holds_start) {
+            if t >= first_kept {
                 break;
             }
             self.clock.times.pop_front();
             self.rows.pop();
         }
+    }
+
+    /// Check a decoded window against its statistic's options: the span it was built with,
+    /// `min_samples` as the constructors check it, then [`Window::validate`].
+    pub fn validate_for(
+        &self,
+        span: &Span,
+        min_samples: u64,
+        lowest_ok: u64,
+    ) -> Result<(), StatError> {
+        if self.span != *span {
+            return Err(StatError::InvalidState(
+                "window does not match window_size".into(),
+            ));
+        }
+        span.check_min_samples(min_samples, lowest_ok)?;
+        self.validate()
     }
 
     /// Check a decoded window: the times fit the rows and never decrease.
@@ -474,7 +498,7 @@ pub trait Windowed {
         _valid: &impl Fn(usize) -> bool,
         _times: &[i64],
         _start_of: &mut impl FnMut(usize, i64) -> i64,
-        _holds: (bool, bool),
+        _closed: Closed,
         _out: &mut Running,
     ) -> Option<(usize, usize)> {
         None
@@ -525,7 +549,7 @@ pub fn run_by<S: Windowed>(
         return Ok(());
     };
     let closed = stat.window().span.closed();
-    let (holds_start, holds_end) = (closed.holds_start(), closed.holds_end());
+    let holds_end = closed.holds_end();
     // Rows from earlier calls keep their times in the clock; this call's rows are tracked by
     // two cursors over `times`: rows `lo..hi` are in the structure, rows from `hi` wait.
     let fresh = {
@@ -533,8 +557,7 @@ pub fn run_by<S: Windowed>(
         w.rows.rows() == 0 && w.clock.pending.is_empty()
     };
     if fresh && !S::NULL_ROW_IS_NULL {
-        let holds = (holds_start, holds_end);
-        if let Some((lo, hi)) = stat.run_fresh(values, &valid, times, &mut start_of, holds, out) {
+        if let Some((lo, hi)) = stat.run_fresh(values, &valid, times, &mut start_of, closed, out) {
             let clock = &mut stat.window().clock;
             clock.last = Some(last_new);
             clock.times = times[lo..hi].iter().copied().collect();
@@ -549,7 +572,6 @@ pub fn run_by<S: Windowed>(
     let mut old_pending = std::mem::take(&mut clock.pending);
     let old_last = clock.last;
     clock.last = Some(last_new);
-    let leaves = |t: i64, start: i64| t < start || (t == start && !holds_start);
     let (mut lo, mut hi) = (0usize, 0usize);
     let n = times.len();
     let mut i = 0;
@@ -579,13 +601,13 @@ pub fn run_by<S: Windowed>(
             window.rows.push(valid(k).then_some(x));
         }
         hi = first_in;
-        let start = start_of(i, t);
-        while old.front().is_some_and(|&u| leaves(u, start)) {
+        let first_kept = closed.first_kept(start_of(i, t));
+        while old.front().is_some_and(|&u| u < first_kept) {
             old.pop_front();
             window.rows.pop();
         }
         if old.is_empty() {
-            let gone = leaving(times, lo, hi, start.saturating_add(!holds_start as i64));
+            let gone = leaving(times, lo, hi, first_kept);
             lo += gone;
             for _ in 0..gone {
                 window.rows.pop();

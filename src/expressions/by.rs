@@ -264,6 +264,22 @@ impl ByTimes {
         }
     }
 
+    /// `x` in time order through `run` (values, times, outputs), written back in row order.
+    fn sweep(
+        &self,
+        function: &str,
+        x: &Float64Chunked,
+        run: impl FnOnce(&Gathered, &[i64], &mut Running) -> Result<(), StatError>,
+    ) -> PolarsResult<Float64Chunked> {
+        if x.len() != self.len {
+            polars_bail!(ShapeMismatch: "pss.{}: `by` has {} rows but the input has {}", function, self.len, x.len());
+        }
+        let data = self.gather(x);
+        let mut out = Running::with_capacity(data.values().len());
+        run(&data, self.times(), &mut out).map_err(|e| polars_err(function, e))?;
+        Ok(self.scatter(x.name().clone(), out))
+    }
+
     /// Outputs in time order back to row order (null for rows with a null `by`).
     fn scatter(&self, name: PlSmallStr, out: Running) -> Float64Chunked {
         let arr = match &self.order {
@@ -373,51 +389,31 @@ impl TimeWindow {
         x: &Float64Chunked,
         build: impl FnOnce(&Gathered) -> Result<S, StatError>,
     ) -> PolarsResult<Float64Chunked> {
-        let by = &self.by;
-        if x.len() != by.len {
-            polars_bail!(ShapeMismatch: "pss.{}: `by` has {} rows but the input has {}", function, by.len, x.len());
-        }
-        let data = by.gather(x);
-        let values = data.values();
-        let valid: Vec<bool> = match &data {
-            Gathered::Dense(_) => Vec::new(),
-            Gathered::Masked(_, v) => v.clone(),
-        };
-        let mut stat = build(&data).map_err(|e| polars_err(function, e))?;
-        let mut out = Running::with_capacity(values.len());
-        let times = by.times();
-        // One monomorphic sweep per (validity, window start) case.
-        let result = match (&self.starts, valid.is_empty()) {
-            (Starts::Fixed(w), true) => run_by(
-                &mut stat,
-                values,
-                |_| true,
-                times,
-                |_, t| t.saturating_sub(*w),
-                &mut out,
-            ),
-            (Starts::Fixed(w), false) => run_by(
-                &mut stat,
-                values,
-                |i| valid[i],
-                times,
-                |_, t| t.saturating_sub(*w),
-                &mut out,
-            ),
-            (Starts::Each(s), true) => {
-                run_by(&mut stat, values, |_| true, times, |i, _| s[i], &mut out)
+        self.by.sweep(function, x, |data, times, out| {
+            let mut stat = build(data)?;
+            // One monomorphic sweep per validity case.
+            match data {
+                Gathered::Dense(values) => self.run(&mut stat, values, |_| true, times, out),
+                Gathered::Masked(values, ok) => self.run(&mut stat, values, |i| ok[i], times, out),
             }
-            (Starts::Each(s), false) => run_by(
-                &mut stat,
-                values,
-                |i| valid[i],
-                times,
-                |i, _| s[i],
-                &mut out,
-            ),
-        };
-        result.map_err(|e| polars_err(function, e))?;
-        Ok(by.scatter(x.name().clone(), out))
+        })
+    }
+
+    /// [`run_by`] with this window's starts.
+    fn run<S: Windowed>(
+        &self,
+        stat: &mut S,
+        values: &[f64],
+        valid: impl Fn(usize) -> bool,
+        times: &[i64],
+        out: &mut Running,
+    ) -> Result<(), StatError> {
+        match &self.starts {
+            Starts::Fixed(w) => {
+                run_by(stat, values, valid, times, |_, t| t.saturating_sub(*w), out)
+            }
+            Starts::Each(s) => run_by(stat, values, valid, times, |i, _| s[i], out),
+        }
     }
 
     /// An exact-quantile statistic over this window with the faster index for its size.
@@ -591,7 +587,7 @@ fn ewm_by<S>(
     half_life: &str,
     bias: bool,
     build: impl Fn(EwByOptions) -> Result<S, StatError>,
-    run: impl Fn(&mut S, &[f64], &dyn Fn(usize) -> bool, &[i64], &mut Running) -> Result<(), StatError>,
+    feed: impl Fn(&mut S, &[f64], &dyn Fn(usize) -> bool, &[i64], &mut Running) -> Result<(), StatError>,
 ) -> PolarsResult<Series> {
     let by = ByTimes::read(function, &inputs[1])?;
     let d = by.duration(function, "half_life", half_life)?;
@@ -604,29 +600,13 @@ fn ewm_by<S>(
         half_life: h.max(1),
         bias,
     };
-    let sweep = |x: &Float64Chunked| -> PolarsResult<Float64Chunked> {
-        if x.len() != by.len {
-            polars_bail!(ShapeMismatch: "pss.{}: `by` has {} rows but the input has {}", function, by.len, x.len());
-        }
-        let mut stat = build(opts).map_err(|e| polars_err(function, e))?;
-        let data = by.gather(x);
-        let mut out = Running::with_capacity(data.values().len());
-        run(
-            &mut stat,
-            data.values(),
-            &|i| data.is_valid(i),
-            by.times(),
-            &mut out,
-        )
-        .map_err(|e| polars_err(function, e))?;
-        Ok(by.scatter(x.name().clone(), out))
+    let sweep = |x: &Float64Chunked| {
+        by.sweep(function, x, |data, times, out| {
+            let mut stat = build(opts)?;
+            feed(&mut stat, data.values(), &|i| data.is_valid(i), times, out)
+        })
     };
-    run_stat(function, &inputs[0], &sweep)
-}
-
-/// The dtype plumbing of the EW statistics (numbers only).
-fn run_stat(function: &str, s: &Series, sweep: super::dtypes::Sweep) -> PolarsResult<Series> {
-    run(function, Kind::Numeric, s, Stat::Arith(sweep))
+    run(function, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
 }
 
 plugin!(ewm_mean_by, Numeric, |inputs, kwargs: EwmMeanByKwargs| {
