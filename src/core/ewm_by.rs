@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
 use super::sweep::Running;
-use super::window::check_batch;
+use super::window::{check_batch, check_not_before};
 use super::{Kernel, OptionValue, StatError, Statistic};
 
 /// Options of the time-decayed statistics.
@@ -61,13 +61,6 @@ fn ratio(prev: i64, t: i64, half_life: i64) -> f64 {
     t.abs_diff(prev) as f64 / half_life as f64
 }
 
-fn backwards(t: i64, last: i64) -> StatError {
-    StatError::InvalidOperation(format!(
-        "time went backwards: {t} is before the last time {last} (times must not decrease; \
-         the state is unchanged)"
-    ))
-}
-
 /// Check a decoded clock: a value's time is never after the latest time seen.
 fn check_clock(prev: Option<i64>, last: Option<i64>) -> Result<(), StatError> {
     match (prev, last) {
@@ -90,10 +83,7 @@ macro_rules! timed_methods {
 
         /// Whether time `t` may come next (times never go backwards).
         pub fn check_time(&self, t: i64) -> Result<(), StatError> {
-            match self.last {
-                Some(last) if t < last => Err(backwards(t, last)),
-                _ => Ok(()),
-            }
+            check_not_before(t, self.last)
         }
 
         /// The latest time seen (of any row, null or not).
@@ -174,16 +164,23 @@ impl EwMeanBy {
     timed_methods!();
 }
 
-impl Kernel for EwMeanBy {
-    const COPY_INTO_LOOPS: bool = true;
+/// A row given without a time is a row at the latest time seen (see the module docs): the
+/// statistics are fed with time through `update_at` / `step`.
+macro_rules! row_at_last_time {
+    ($($stat:ident),*) => {$(
+        impl Kernel for $stat {
+            const COPY_INTO_LOOPS: bool = true;
 
-    /// A row at the latest time seen (see the module docs): fed with time, use `update_at`.
-    #[inline]
-    fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        let t = self.last.unwrap_or(i64::MIN);
-        self.step(x, t)
-    }
+            #[inline]
+            fn update(&mut self, x: Option<f64>) -> Option<f64> {
+                let t = self.last.unwrap_or(i64::MIN);
+                self.step(x, t)
+            }
+        }
+    )*};
 }
+
+row_at_last_time!(EwMeanBy, EwVarBy);
 
 impl Statistic for EwMeanBy {
     const NAME: &'static str = "EWMean";
@@ -294,17 +291,6 @@ impl EwVarBy {
     }
 
     timed_methods!();
-}
-
-impl Kernel for EwVarBy {
-    const COPY_INTO_LOOPS: bool = true;
-
-    /// A row at the latest time seen (see the module docs): fed with time, use `update_at`.
-    #[inline]
-    fn update(&mut self, x: Option<f64>) -> Option<f64> {
-        let t = self.last.unwrap_or(i64::MIN);
-        self.step(x, t)
-    }
 }
 
 impl Statistic for EwVarBy {

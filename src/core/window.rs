@@ -274,13 +274,7 @@ impl<Q: Fifo> Window<Q> {
 
     /// Whether time `t` may come next (times never go backwards).
     pub fn check_time(&self, t: i64) -> Result<(), StatError> {
-        match self.clock.last {
-            Some(last) if t < last => Err(StatError::InvalidOperation(format!(
-                "time went backwards: {t} is before the last time {last} (times must not \
-                 decrease; the state is unchanged)"
-            ))),
-            _ => Ok(()),
-        }
+        check_not_before(t, self.clock.last)
     }
 
     /// One row at time `t` (not before the last time: checked), then the window moves to the
@@ -382,6 +376,18 @@ impl<Q: Fifo> Window<Q> {
             Span::Unbounded => {}
         }
         Ok(())
+    }
+}
+
+/// Whether time `t` may follow the latest time seen, `last` (times never go backwards):
+/// the check of every time-based statistic.
+pub fn check_not_before(t: i64, last: Option<i64>) -> Result<(), StatError> {
+    match last {
+        Some(last) if t < last => Err(StatError::InvalidOperation(format!(
+            "time went backwards: {t} is before the last time {last} (times must not \
+             decrease; the state is unchanged)"
+        ))),
+        _ => Ok(()),
     }
 }
 
