@@ -20,7 +20,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::aggregate::Aggregate;
-use super::sweep::Running;
+use super::sweep::{Buffered, Running};
 use super::window::{leaving, Closed, Fifo};
 use super::StatError;
 
@@ -272,9 +272,7 @@ impl<A: Aggregate> TwoStack<A> {
         out: &mut Running,
         output: impl Fn(&A, u64) -> Option<f64>,
     ) -> (usize, usize) {
-        const PIECE: usize = 256;
-        let mut buf = [None; PIECE];
-        let mut filled = 0;
+        let mut sink = Buffered::new(out);
         let holds_end = closed.holds_end();
         let n = times.len();
         let (mut lo, mut hi, mut i) = (0usize, 0usize, 0usize);
@@ -357,16 +355,10 @@ impl<A: Aggregate> TwoStack<A> {
                 output(&head, count)
             };
             for _ in i..j {
-                buf[filled] = y;
-                filled += 1;
-                if filled == PIECE {
-                    out.extend(buf.iter().copied());
-                    filled = 0;
-                }
+                sink.push(y);
             }
             i = j;
         }
-        out.extend(buf[..filled].iter().copied());
         (self.head, self.head_n, self.count) = (head, head_n, count);
         (self.start, self.split) = (start, split);
         (self.values, self.valid) = (rows, oks);

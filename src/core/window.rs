@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::error::decoded;
-use super::sweep::Running;
+use super::sweep::{Buffered, Running};
 use super::{OptionValue, StatError};
 
 /// Which ends of a time window belong to it, as Polars' `closed`.
@@ -581,9 +581,7 @@ pub fn run_by<S: Windowed>(
     let (mut lo, mut hi) = (0usize, 0usize);
     let n = times.len();
     let mut i = 0;
-    const PIECE: usize = 256;
-    let mut buf = [None; PIECE];
-    let mut filled = 0;
+    let mut sink = Buffered::new(out);
     while i < n {
         let t = times[i];
         let mut j = i + 1;
@@ -628,20 +626,15 @@ pub fn run_by<S: Windowed>(
         }
         let y = stat.output();
         for k in i..j {
-            buf[filled] = if S::NULL_ROW_IS_NULL && !valid(k) {
+            sink.push(if S::NULL_ROW_IS_NULL && !valid(k) {
                 None
             } else {
                 y
-            };
-            filled += 1;
-            if filled == PIECE {
-                out.extend(buf.iter().copied());
-                filled = 0;
-            }
+            });
         }
         i = j;
     }
-    out.extend(buf[..filled].iter().copied());
+    drop(sink);
     let clock = &mut stat.window().clock;
     old.extend(&times[lo..hi]);
     clock.times = old;
