@@ -20,7 +20,7 @@ use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
 use serde::Deserialize;
 
 use super::dtypes::{output_field, run, Kind, Stat};
-use super::series::polars_err;
+use super::series::{polars_err, to_array};
 use super::{plugin, quantile_stat, RANK_INDEX_MIN_WINDOW};
 use crate::core::ewm::{RollingEwMean, RollingEwmOptions};
 use crate::core::ewm_by::{EwByOptions, EwMeanBy, EwStdBy, EwVarBy};
@@ -283,12 +283,7 @@ impl ByTimes {
     /// Outputs in time order back to row order (null for rows with a null `by`).
     fn scatter(&self, name: PlSmallStr, out: Running) -> Float64Chunked {
         let arr = match &self.order {
-            None => {
-                let len = out.len();
-                let (values, validity) = out.into_parts();
-                let validity = validity.map(|bytes| Bitmap::from_u8_vec(bytes, len));
-                PrimitiveArray::new(ArrowDataType::Float64, values.into(), validity)
-            }
+            None => to_array(out),
             Some(order) => {
                 let m = out.len();
                 let (sorted, validity) = out.into_parts();

@@ -117,7 +117,8 @@ fn run_slice<S: Kernel>(
     }
 }
 
-fn to_array(out: Running) -> PrimitiveArray<f64> {
+/// Row outputs as one Float64 array (validity only where a row is null).
+pub fn to_array(out: Running) -> PrimitiveArray<f64> {
     let len = out.len();
     let (values, validity) = out.into_parts();
     let validity = validity.map(|bytes| Bitmap::from_u8_vec(bytes, len));

@@ -15,16 +15,14 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyInt, PyList, PyString, PyTuple, PyType};
-use pyo3_polars::export::polars_arrow::array::PrimitiveArray;
 use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
-use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
 use pyo3_polars::PySeries;
 
 use super::plumbing::{batch_of, count, type_name, value_error, Arg, Batch};
 use crate::core::sweep::Running;
 use crate::core::window::{run_by, Closed, Span, TimeKind, Windowed};
 use crate::core::{StatError, Statistic};
-use crate::expressions::series::output_dtype;
+use crate::expressions::series::{output_dtype, to_array};
 
 const NS_US: i64 = 1_000;
 const NS_MS: i64 = 1_000_000;
@@ -871,11 +869,7 @@ pub fn update_many<S: Timed>(
 }
 
 fn to_series(name: PlSmallStr, out: Running, float32: bool) -> PyResult<Series> {
-    let len = out.len();
-    let (values, validity) = out.into_parts();
-    let validity = validity.map(|bytes| Bitmap::from_u8_vec(bytes, len));
-    let arr = PrimitiveArray::new(ArrowDataType::Float64, values.into(), validity);
-    let s = Float64Chunked::from_chunk_iter(name, [arr]).into_series();
+    let s = Float64Chunked::from_chunk_iter(name, [to_array(out)]).into_series();
     if float32 {
         return s
             .cast(&DataType::Float32)
