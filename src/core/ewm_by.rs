@@ -72,45 +72,50 @@ fn check_clock(prev: Option<i64>, last: Option<i64>) -> Result<(), StatError> {
     }
 }
 
-macro_rules! timed_methods {
-    () => {
-        /// One row at time `t`: its output. An error, and no change, if `t` is before the
-        /// latest time seen.
-        pub fn update_at(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
-            self.check_time(t)?;
-            Ok(self.step(x, t))
-        }
+/// What the time-decayed statistics share: rows fed at non-decreasing times, checked
+/// (`update_at`, `run_at`) or not (`step`, for the sweeps over rows they have sorted).
+pub trait TimeDecayed: Statistic {
+    fn new_by(opts: EwByOptions) -> Result<Self, StatError>;
 
-        /// Whether time `t` may come next (times never go backwards).
-        pub fn check_time(&self, t: i64) -> Result<(), StatError> {
-            check_not_before(t, self.last)
-        }
+    fn opts(&self) -> &EwByOptions;
 
-        /// The latest time seen (of any row, null or not).
-        pub fn last_time(&self) -> Option<i64> {
-            self.last
-        }
+    /// One row at time `t`, unchecked: `t` must not be before [`Self::last_time`].
+    fn step(&mut self, x: Option<f64>, t: i64) -> Option<f64>;
 
-        /// Rows sorted by time (`valid(i)`: row `i` is not null), recording each row's
-        /// output as the `_by` expression does. The times are checked before any row
-        /// enters: on an error (a time before the latest seen, or a decrease) the state is
-        /// unchanged and nothing is recorded.
-        pub fn run_at(
-            &mut self,
-            values: &[f64],
-            valid: impl Fn(usize) -> bool,
-            times: &[i64],
-            out: &mut Running,
-        ) -> Result<(), StatError> {
-            check_batch(values, times, |t| self.check_time(t))?;
-            let mut stat = self.clone();
-            for (i, (&x, &t)) in values.iter().zip(times).enumerate() {
-                out.push(stat.step(valid(i).then_some(x), t));
-            }
-            *self = stat;
-            Ok(())
+    /// The latest time seen (of any row, null or not).
+    fn last_time(&self) -> Option<i64>;
+
+    /// Whether time `t` may come next (times never go backwards).
+    fn check_time(&self, t: i64) -> Result<(), StatError> {
+        check_not_before(t, self.last_time())
+    }
+
+    /// One row at time `t`: its output. An error, and no change, if `t` is before the
+    /// latest time seen.
+    fn update_at(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
+        self.check_time(t)?;
+        Ok(self.step(x, t))
+    }
+
+    /// Rows sorted by time (`valid(i)`: row `i` is not null), recording each row's output
+    /// as the `_by` expression does. The times are checked before any row enters: on an
+    /// error (a time before the latest seen, or a decrease) the state is unchanged and
+    /// nothing is recorded.
+    fn run_at(
+        &mut self,
+        values: &[f64],
+        valid: impl Fn(usize) -> bool,
+        times: &[i64],
+        out: &mut Running,
+    ) -> Result<(), StatError> {
+        check_batch(values, times, |t| self.check_time(t))?;
+        let mut stat = self.clone();
+        for (i, (&x, &t)) in values.iter().zip(times).enumerate() {
+            out.push(stat.step(valid(i).then_some(x), t));
         }
-    };
+        *self = stat;
+        Ok(())
+    }
 }
 
 /// Exponentially weighted mean over time, Polars' `ewm_mean_by`, with its arithmetic
@@ -135,15 +140,21 @@ impl EwMeanBy {
             last: None,
         })
     }
+}
 
-    pub fn opts(&self) -> &EwByOptions {
+impl TimeDecayed for EwMeanBy {
+    fn new_by(opts: EwByOptions) -> Result<Self, StatError> {
+        Self::new(opts)
+    }
+
+    fn opts(&self) -> &EwByOptions {
         &self.opts
     }
 
     /// One row at time `t`, unchecked: `t` must not be before [`Self::last_time`] (the
     /// sweeps call this on rows they have sorted).
     #[inline]
-    pub fn step(&mut self, x: Option<f64>, t: i64) -> Option<f64> {
+    fn step(&mut self, x: Option<f64>, t: i64) -> Option<f64> {
         debug_assert!(self.last.is_none_or(|last| t >= last));
         self.last = Some(t);
         let x = x?;
@@ -161,7 +172,9 @@ impl EwMeanBy {
         Some(self.mean)
     }
 
-    timed_methods!();
+    fn last_time(&self) -> Option<i64> {
+        self.last
+    }
 }
 
 /// A row given without a time is a row at the latest time seen (see the module docs): the
@@ -242,13 +255,29 @@ impl EwVarBy {
         })
     }
 
-    pub fn opts(&self) -> &EwByOptions {
+    #[inline(always)]
+    fn value(&self) -> Option<f64> {
+        self.prev?;
+        if self.opts.bias {
+            Some(self.var)
+        } else {
+            (self.spread > 0.0).then(|| self.var / self.spread)
+        }
+    }
+}
+
+impl TimeDecayed for EwVarBy {
+    fn new_by(opts: EwByOptions) -> Result<Self, StatError> {
+        Self::new(opts)
+    }
+
+    fn opts(&self) -> &EwByOptions {
         &self.opts
     }
 
     /// One row at time `t`, unchecked: `t` must not be before [`Self::last_time`].
     #[inline]
-    pub fn step(&mut self, x: Option<f64>, t: i64) -> Option<f64> {
+    fn step(&mut self, x: Option<f64>, t: i64) -> Option<f64> {
         debug_assert!(self.last.is_none_or(|last| t >= last));
         self.last = Some(t);
         let x = x?;
@@ -280,17 +309,9 @@ impl EwVarBy {
         self.value()
     }
 
-    #[inline(always)]
-    fn value(&self) -> Option<f64> {
-        self.prev?;
-        if self.opts.bias {
-            Some(self.var)
-        } else {
-            (self.spread > 0.0).then(|| self.var / self.spread)
-        }
+    fn last_time(&self) -> Option<i64> {
+        self.last
     }
-
-    timed_methods!();
 }
 
 impl Statistic for EwVarBy {
@@ -331,48 +352,24 @@ impl EwStdBy {
     pub fn new(opts: EwByOptions) -> Result<Self, StatError> {
         EwVarBy::new(opts).map(EwStdBy)
     }
+}
 
-    pub fn opts(&self) -> &EwByOptions {
+impl TimeDecayed for EwStdBy {
+    fn new_by(opts: EwByOptions) -> Result<Self, StatError> {
+        Self::new(opts)
+    }
+
+    fn opts(&self) -> &EwByOptions {
         self.0.opts()
     }
 
-    /// One row at time `t`, unchecked: `t` must not be before [`Self::last_time`].
     #[inline]
-    pub fn step(&mut self, x: Option<f64>, t: i64) -> Option<f64> {
+    fn step(&mut self, x: Option<f64>, t: i64) -> Option<f64> {
         self.0.step(x, t).map(f64::sqrt)
     }
 
-    /// One row at time `t`: its output. An error, and no change, if `t` is before the
-    /// latest time seen.
-    pub fn update_at(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
-        self.0.check_time(t)?;
-        Ok(self.step(x, t))
-    }
-
-    /// Whether time `t` may come next (times never go backwards).
-    pub fn check_time(&self, t: i64) -> Result<(), StatError> {
-        self.0.check_time(t)
-    }
-
-    /// The latest time seen (of any row, null or not).
-    pub fn last_time(&self) -> Option<i64> {
+    fn last_time(&self) -> Option<i64> {
         self.0.last_time()
-    }
-
-    /// As [`EwVarBy::run_at`], with the square root of each output.
-    pub fn run_at(
-        &mut self,
-        values: &[f64],
-        valid: impl Fn(usize) -> bool,
-        times: &[i64],
-        out: &mut Running,
-    ) -> Result<(), StatError> {
-        let start = out.len();
-        self.0.run_at(values, valid, times, out)?;
-        for v in &mut out.values[start..] {
-            *v = v.sqrt();
-        }
-        Ok(())
     }
 }
 

@@ -23,7 +23,7 @@ use super::dtypes::{output_field, run, Kind, Stat};
 use super::series::{polars_err, to_array};
 use super::{plugin, quantile_stat, RANK_INDEX_MIN_WINDOW};
 use crate::core::ewm::{RollingEwMean, RollingEwmOptions};
-use crate::core::ewm_by::{EwByOptions, EwMeanBy, EwStdBy, EwVarBy};
+use crate::core::ewm_by::{EwByOptions, EwMeanBy, EwStdBy, EwVarBy, TimeDecayed};
 use crate::core::order::{RankIndex, SmallSorted};
 use crate::core::quantile::{
     Interpolation, RollingIqrOf, RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
@@ -576,13 +576,11 @@ struct EwmVarByKwargs {
 
 /// Sweep a time-decayed EW statistic over `x` in the time order of `by` (Polars'
 /// `ewm_mean_by`: each row's output in its own time order, no shared windows).
-fn ewm_by<S>(
+fn ewm_by<S: TimeDecayed>(
     function: &str,
     inputs: &[Series],
     half_life: &str,
     bias: bool,
-    build: impl Fn(EwByOptions) -> Result<S, StatError>,
-    feed: impl Fn(&mut S, &[f64], &dyn Fn(usize) -> bool, &[i64], &mut Running) -> Result<(), StatError>,
 ) -> PolarsResult<Series> {
     let by = ByTimes::read(function, &inputs[1])?;
     let d = by.duration(function, "half_life", half_life)?;
@@ -597,42 +595,21 @@ fn ewm_by<S>(
     };
     let sweep = |x: &Float64Chunked| {
         by.sweep(function, x, |data, times, out| {
-            let mut stat = build(opts)?;
-            feed(&mut stat, data.values(), &|i| data.is_valid(i), times, out)
+            let mut stat = S::new_by(opts)?;
+            stat.run_at(data.values(), |i| data.is_valid(i), times, out)
         })
     };
     run(function, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
 }
 
 plugin!(ewm_mean_by, Numeric, |inputs, kwargs: EwmMeanByKwargs| {
-    ewm_by(
-        "ewm_mean_by",
-        inputs,
-        &kwargs.half_life,
-        false,
-        EwMeanBy::new,
-        |s, v, ok, t, out| s.run_at(v, ok, t, out),
-    )
+    ewm_by::<EwMeanBy>("ewm_mean_by", inputs, &kwargs.half_life, false)
 });
 
 plugin!(ewm_var_by, Numeric, |inputs, kwargs: EwmVarByKwargs| {
-    ewm_by(
-        "ewm_var_by",
-        inputs,
-        &kwargs.half_life,
-        kwargs.bias,
-        EwVarBy::new,
-        |s, v, ok, t, out| s.run_at(v, ok, t, out),
-    )
+    ewm_by::<EwVarBy>("ewm_var_by", inputs, &kwargs.half_life, kwargs.bias)
 });
 
 plugin!(ewm_std_by, Numeric, |inputs, kwargs: EwmVarByKwargs| {
-    ewm_by(
-        "ewm_std_by",
-        inputs,
-        &kwargs.half_life,
-        kwargs.bias,
-        EwStdBy::new,
-        |s, v, ok, t, out| s.run_at(v, ok, t, out),
-    )
+    ewm_by::<EwStdBy>("ewm_std_by", inputs, &kwargs.half_life, kwargs.bias)
 });

@@ -9,55 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::plumbing::{self, Arg};
 use super::time::{self, Clock, Timed};
-use crate::core::ewm_by::{EwByOptions, EwMeanBy, EwStdBy, EwVarBy};
+use crate::core::ewm_by::{EwByOptions, EwMeanBy, EwStdBy, EwVarBy, TimeDecayed};
 use crate::core::sweep::Running;
 use crate::core::window::TimeKind;
 use crate::core::{Kernel, OptionValue, StatError, Statistic};
-
-/// What the three time-decayed kernels share.
-pub trait TimeDecayed: Statistic {
-    fn new_by(opts: EwByOptions) -> Result<Self, StatError>;
-    fn opts_by(&self) -> &EwByOptions;
-    fn update_at_by(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError>;
-    fn run_at_by(
-        &mut self,
-        values: &[f64],
-        valid: &dyn Fn(usize) -> bool,
-        times: &[i64],
-        out: &mut Running,
-    ) -> Result<(), StatError>;
-    fn last_time_by(&self) -> Option<i64>;
-}
-
-macro_rules! time_decayed {
-    ($($t:ty),*) => {$(
-        impl TimeDecayed for $t {
-            fn new_by(opts: EwByOptions) -> Result<Self, StatError> {
-                <$t>::new(opts)
-            }
-            fn opts_by(&self) -> &EwByOptions {
-                self.opts()
-            }
-            fn update_at_by(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
-                self.update_at(x, t)
-            }
-            fn run_at_by(
-                &mut self,
-                values: &[f64],
-                valid: &dyn Fn(usize) -> bool,
-                times: &[i64],
-                out: &mut Running,
-            ) -> Result<(), StatError> {
-                self.run_at(values, valid, times, out)
-            }
-            fn last_time_by(&self) -> Option<i64> {
-                self.last_time()
-            }
-        }
-    )*};
-}
-
-time_decayed!(EwMeanBy, EwVarBy, EwStdBy);
 
 /// A time-decayed statistic with its duration: the text (`"1h"`, `"300000000us"`) and the
 /// kind of time it takes (instants in ns, or integers for `"i"` durations).
@@ -132,11 +87,11 @@ impl<R: Statistic, T: TimeDecayed> Statistic for Ew<R, T> {
                 // The text must be the duration the statistic runs on.
                 let d = time::parse_duration("half_life", &b.text)
                     .map_err(|e| StatError::InvalidState(e.to_string()))?;
-                if d.width != b.stat.opts_by().half_life || d.kind != b.kind {
+                if d.width != b.stat.opts().half_life || d.kind != b.kind {
                     return Err(StatError::InvalidState(format!(
                         "half_life '{}' does not match the state's half-life {}",
                         b.text,
-                        b.stat.opts_by().half_life
+                        b.stat.opts().half_life
                     )));
                 }
                 Ok(())
@@ -175,7 +130,7 @@ impl<R: Statistic, T: TimeDecayed> Timed for Ew<R, T> {
     fn update_at(&mut self, x: Option<f64>, t: i64) -> Result<Option<f64>, StatError> {
         match self {
             Ew::Rows(r) => Ok(r.update(x)),
-            Ew::Time(b) => b.stat.update_at_by(x, t),
+            Ew::Time(b) => b.stat.update_at(x, t),
         }
     }
 
@@ -190,14 +145,14 @@ impl<R: Statistic, T: TimeDecayed> Timed for Ew<R, T> {
             Ew::Rows(_) => Err(StatError::InvalidOperation(
                 "a row-decayed statistic takes no times".into(),
             )),
-            Ew::Time(b) => b.stat.run_at_by(values, valid, times, out),
+            Ew::Time(b) => b.stat.run_at(values, valid, times, out),
         }
     }
 
     fn last_time(&mut self) -> Option<i64> {
         match self {
             Ew::Rows(_) => None,
-            Ew::Time(b) => b.stat.last_time_by(),
+            Ew::Time(b) => b.stat.last_time(),
         }
     }
 
