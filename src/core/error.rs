@@ -16,6 +16,8 @@ pub enum StatError {
     /// An operation that needs a value the statistic does not hold (e.g. reverting a
     /// value that was never added).
     InvalidOperation(String),
+    /// A statistic whose state cannot be merged (e.g. the P² estimator): Python's TypeError.
+    NotMergeable(String),
 }
 
 impl StatError {
@@ -33,7 +35,8 @@ impl fmt::Display for StatError {
             StatError::InvalidOption { name, message } => write!(f, "`{name}` {message}"),
             StatError::ConflictingOptions(msg)
             | StatError::InvalidState(msg)
-            | StatError::InvalidOperation(msg) => f.write_str(msg),
+            | StatError::InvalidOperation(msg)
+            | StatError::NotMergeable(msg) => f.write_str(msg),
         }
     }
 }

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
 use super::window::{Fifo, Span, Window, Windowed};
-use super::{Kernel, OptionValue, StatError, Statistic};
+use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
 /// Resolve Polars' four ways of giving the decay into `alpha`; exactly one must be given.
 pub fn resolve_alpha(
@@ -179,6 +179,12 @@ impl Kernel for EwMean {
             }
         }
         o.enough(self.count).then_some(self.mean)
+    }
+}
+
+impl Merge for EwMean {
+    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
+        Err(StatError::NotMergeable("TODO".into()))
     }
 }
 
@@ -387,6 +393,12 @@ impl Kernel for EwVar {
     }
 }
 
+impl Merge for EwVar {
+    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
+        Err(StatError::NotMergeable("TODO".into()))
+    }
+}
+
 impl Statistic for EwVar {
     const NAME: &'static str = "EWVar";
 
@@ -423,6 +435,12 @@ impl Kernel for EwStd {
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         self.0.update(x).map(f64::sqrt)
+    }
+}
+
+impl Merge for EwStd {
+    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
+        Err(StatError::NotMergeable("TODO".into()))
     }
 }
 
@@ -614,6 +632,10 @@ impl Fifo for EwRows {
     fn rows(&self) -> usize {
         self.rows.len()
     }
+
+    fn for_each_row(&self, f: &mut dyn FnMut(Option<f64>)) {
+        self.rows.iter().for_each(|&x| f(x));
+    }
 }
 
 /// Exponentially weighted mean of a window of rows ([`EwRows`]): the last `window_size` rows
@@ -656,6 +678,15 @@ impl Windowed for RollingEwMean {
     #[inline(always)]
     fn output(&mut self) -> Option<f64> {
         self.get()
+    }
+}
+
+impl Merge for RollingEwMean {
+    /// `later`'s rows continue this window (see [`Window::merge`]).
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        self.window
+            .merge(&later.window, EwRows::new(self.opts.alpha))
     }
 }
 

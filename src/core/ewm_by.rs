@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{decoded, ensure};
 use super::sweep::Running;
 use super::window::{check_batch, check_not_before};
-use super::{Kernel, OptionValue, StatError, Statistic};
+use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
 /// Options of the time-decayed statistics.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -195,6 +195,12 @@ macro_rules! row_at_last_time {
 
 row_at_last_time!(EwMeanBy, EwVarBy);
 
+impl Merge for EwMeanBy {
+    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
+        Err(StatError::NotMergeable("TODO".into()))
+    }
+}
+
 impl Statistic for EwMeanBy {
     const NAME: &'static str = "EWMean";
 
@@ -314,6 +320,12 @@ impl TimeDecayed for EwVarBy {
     }
 }
 
+impl Merge for EwVarBy {
+    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
+        Err(StatError::NotMergeable("TODO".into()))
+    }
+}
+
 impl Statistic for EwVarBy {
     const NAME: &'static str = "EWVar";
 
@@ -380,6 +392,12 @@ impl Kernel for EwStdBy {
     #[inline]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         self.0.update(x).map(f64::sqrt)
+    }
+}
+
+impl Merge for EwStdBy {
+    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
+        Err(StatError::NotMergeable("TODO".into()))
     }
 }
 

@@ -44,7 +44,7 @@ pub trait Kernel: Clone {
 
 /// One online statistic: a [`Kernel`] with an estimate, options and a state that can be
 /// saved and restored.
-pub trait Statistic: Kernel + Serialize + DeserializeOwned + Send + 'static {
+pub trait Statistic: Kernel + Merge + Serialize + DeserializeOwned + Send + 'static {
     /// The name of the statistic, as in the Python class (used in snapshots and messages).
     const NAME: &'static str;
 
@@ -62,6 +62,48 @@ pub trait Statistic: Kernel + Serialize + DeserializeOwned + Send + 'static {
 
     /// The options as `name=value` pairs, in constructor order (for reprs and pickling).
     fn options(&self) -> Vec<(&'static str, OptionValue)>;
+}
+
+/// Ordered merge: `a.merge(b)` leaves `a` as if it had seen `a`'s stream and then `b`'s,
+/// where `b` started fresh with the same options. Commutative for the order-free statistics
+/// (moments, extremes, exact quantiles), not for the exponentially weighted ones (`b`'s rows
+/// age `a`'s) nor windows (`b`'s rows continue `a`'s window). The empty state is the
+/// identity on both sides; merging is associative (bit for bit for quantiles and extremes,
+/// to rounding for the rest).
+pub trait Merge {
+    /// Absorb `later`. Errors (and leaves `self` unchanged) when the options differ, when
+    /// `later` starts before `self`'s last time, or when the statistic cannot merge.
+    fn merge(&mut self, later: &Self) -> Result<(), StatError>;
+}
+
+/// The options of two states of one statistic are the same, or a `ConflictingOptions` error
+/// naming both: the check every `merge` starts with.
+pub fn same_options<S: Statistic>(a: &S, b: &S) -> Result<(), StatError> {
+    let (x, y) = (a.options(), b.options());
+    if x == y {
+        return Ok(());
+    }
+    Err(StatError::ConflictingOptions(format!(
+        "cannot merge {} objects with different options ({} and {})",
+        S::NAME,
+        option_list(&x),
+        option_list(&y)
+    )))
+}
+
+/// `name=value, ...` of a statistic's options, for messages.
+pub fn option_list(options: &[(&'static str, OptionValue)]) -> String {
+    let parts: Vec<String> = options
+        .iter()
+        .map(|(name, v)| match v {
+            OptionValue::Float(v) => format!("{name}={v}"),
+            OptionValue::Int(v) => format!("{name}={v}"),
+            OptionValue::Bool(v) => format!("{name}={v}"),
+            OptionValue::Str(v) => format!("{name}={v}"),
+            OptionValue::Text(v) => format!("{name}={v:?}"),
+        })
+        .collect();
+    parts.join(", ")
 }
 
 /// The value of an option, for reprs and for re-building an object.

@@ -19,7 +19,7 @@ use super::error::decoded;
 use super::sweep::Running;
 use super::two_stack::TwoStack;
 use super::window::{Closed, Span, Window, Windowed};
-use super::{Kernel, OptionValue, StatError, Statistic};
+use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
 /// Turns a summary of `n >= 1` values into a statistic, with the statistic's own options.
 pub trait Finish: Copy + Debug + PartialEq + Serialize + DeserializeOwned + Send + 'static {
@@ -267,17 +267,15 @@ impl<F: Finish> Cumulative<F> {
             agg: F::Agg::EMPTY,
         })
     }
+}
 
+impl<F: Finish> Merge for Cumulative<F> {
     /// Absorb the state of `other` (same statistic and options): afterwards `self` is as if
     /// it had also seen every value `other` saw.
-    pub fn merge(&mut self, other: &Self) -> Result<(), StatError> {
-        if (self.stat, self.min_samples) != (other.stat, other.min_samples) {
-            return Err(StatError::ConflictingOptions(format!(
-                "cannot merge {} objects with different options ({} and {})",
-                F::NAME,
-                option_list(self),
-                option_list(other)
-            )));
+    fn merge(&mut self, other: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, other)?;
+        if other.count == 0 {
+            return Ok(());
         }
         self.count += other.count;
         self.agg = self.agg.merge(&other.agg, 1.0 / self.count as f64);
@@ -306,21 +304,6 @@ where
         }
         Ok(())
     }
-}
-
-fn option_list<S: Statistic>(stat: &S) -> String {
-    let parts: Vec<String> = stat
-        .options()
-        .iter()
-        .map(|(name, v)| match v {
-            OptionValue::Float(v) => format!("{name}={v}"),
-            OptionValue::Int(v) => format!("{name}={v}"),
-            OptionValue::Bool(v) => format!("{name}={v}"),
-            OptionValue::Str(v) => format!("{name}={v}"),
-            OptionValue::Text(v) => format!("{name}={v:?}"),
-        })
-        .collect();
-    parts.join(", ")
 }
 
 #[inline(always)]
@@ -457,6 +440,14 @@ impl<F: Finish> Windowed for Rolling<F> {
         };
         let rows = self.window.rows_mut();
         Some(rows.run_time(values, valid, times, start_of, closed, out, finish))
+    }
+}
+
+impl<F: Finish> Merge for Rolling<F> {
+    /// `later`'s rows continue this window (see [`Window::merge`]).
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        self.window.merge(&later.window, TwoStack::new())
     }
 }
 

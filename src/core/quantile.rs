@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{decoded, ensure};
 use super::order::{OrderIndex, SortedMultiset};
 use super::window::{Fifo, Span, Window, Windowed};
-use super::{Kernel, OptionValue, StatError, Statistic};
+use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
 /// How a quantile between two order statistics is chosen, as in Polars. The default,
 /// `Nearest`, is Polars' default for `rolling_quantile` and `quantile`.
@@ -302,6 +302,10 @@ impl<I: OrderIndex> Fifo for OrderRows<I> {
     fn rows(&self) -> usize {
         self.rows.len()
     }
+
+    fn for_each_row(&self, f: &mut dyn FnMut(Option<f64>)) {
+        self.rows.iter().for_each(|&x| f(x));
+    }
 }
 
 impl Window<OrderRows<SortedMultiset>> {
@@ -416,6 +420,15 @@ macro_rules! order_window {
 }
 
 order_window!(RollingQuantileOf, RollingIqrOf);
+
+impl Merge for RollingQuantile {
+    /// `later`'s rows continue this window (see [`Window::merge`]).
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        let fresh = OrderRows::new(&self.opts.window, SortedMultiset::new());
+        self.window.merge(&later.window, fresh)
+    }
+}
 
 impl Statistic for RollingQuantile {
     const NAME: &'static str = "RollingQuantile";
@@ -537,6 +550,15 @@ impl<I: OrderIndex> RollingIqrOf<I> {
         } else {
             hi.eval(&mut Ranked(&mut *set)) - lo.eval(&mut Ranked(set))
         })
+    }
+}
+
+impl Merge for RollingIqr {
+    /// `later`'s rows continue this window (see [`Window::merge`]).
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        let fresh = OrderRows::new(&self.opts.window, SortedMultiset::new());
+        self.window.merge(&later.window, fresh)
     }
 }
 
@@ -836,6 +858,31 @@ impl Kernel for Quantile {
     }
 }
 
+/// Exact estimators merge as a multiset union (bit for bit, in any order); P² cannot merge.
+fn merge_estimator(mine: &mut Estimator, theirs: &Estimator, name: &str) -> Result<(), StatError> {
+    match (mine, theirs) {
+        (Estimator::Exact(set), Estimator::Exact(other)) => {
+            (0..other.len()).for_each(|i| set.insert(other.select(i)));
+            Ok(())
+        }
+        _ => Err(StatError::NotMergeable(format!(
+            "{name}(method='p2') cannot merge: the P² estimator's five markers of two streams do \
+             not combine into those of both. Use method='exact' (exact, mergeable, O(n) memory) \
+             or a Rolling{name} window (bounded memory, mergeable)"
+        ))),
+    }
+}
+
+impl Merge for Quantile {
+    /// The multiset union of both streams' values (exact method only).
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        merge_estimator(&mut self.estimator, &later.estimator, Self::NAME)?;
+        self.count += later.count;
+        Ok(())
+    }
+}
+
 impl Statistic for Quantile {
     const NAME: &'static str = "Quantile";
 
@@ -927,6 +974,16 @@ impl Kernel for Iqr {
             self.count += 1;
         }
         self.get()
+    }
+}
+
+impl Merge for Iqr {
+    /// The multiset union of both streams' values (exact method only).
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        merge_estimator(&mut self.lower, &later.lower, Self::NAME)?;
+        self.count += later.count;
+        Ok(())
     }
 }
 

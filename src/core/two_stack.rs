@@ -434,6 +434,13 @@ impl<A: Aggregate> Fifo for TwoStack<A> {
     fn rows(&self) -> usize {
         self.len()
     }
+
+    fn for_each_row(&self, f: &mut dyn FnMut(Option<f64>)) {
+        let rows = self.values[self.start..]
+            .iter()
+            .zip(&self.valid[self.start..]);
+        rows.for_each(|(&v, &ok)| f(ok.then_some(v)));
+    }
 }
 
 #[cfg(test)]

@@ -198,6 +198,8 @@ pub trait Fifo {
     }
     /// Rows held, nulls included.
     fn rows(&self) -> usize;
+    /// The rows held, oldest first (what a merge replays). Rows given to `keep` are not held.
+    fn for_each_row(&self, f: &mut dyn FnMut(Option<f64>));
 }
 
 /// The time side of a time-based window.
@@ -207,9 +209,21 @@ struct Clock {
     times: VecDeque<i64>,
     /// The latest time seen.
     last: Option<i64>,
+    /// The first time seen (a later stream merged into this one must not start before
+    /// `last`; this is what that stream's own rows are checked by).
+    first: Option<i64>,
     /// Rows at time `last` that a `left`/`none` window does not hold yet (a window ends before
     /// its own time): they enter when time moves on.
     pending: Vec<Option<f64>>,
+}
+
+/// `window_size` as written (for messages).
+fn span_text(span: &Span) -> String {
+    match span {
+        Span::Unbounded => "unbounded".into(),
+        Span::Rows(n) => n.to_string(),
+        Span::Time { text, closed, .. } => format!("'{text}', closed='{}'", closed.name()),
+    }
 }
 
 /// A [`Fifo`] structure driven by a [`Span`].
@@ -299,6 +313,7 @@ impl<Q: Fifo> Window<Q> {
                 }
             }
             clock.last = Some(t);
+            clock.first.get_or_insert(t);
         }
         if self.span.closed().holds_end() {
             self.rows.push(x);
@@ -319,6 +334,70 @@ impl<Q: Fifo> Window<Q> {
             self.clock.times.pop_front();
             self.rows.pop();
         }
+    }
+
+    /// `later`'s rows continue this window: afterwards it holds what one window fed this
+    /// window's stream and then `later`'s would hold (`later` started fresh with the same
+    /// span). The rows still in either window are replayed, in order, into `fresh` (an empty
+    /// structure of the statistic's kind), so every summary is rebuilt from the rows it
+    /// holds. An error (different spans, `later` starting before this window's last time, an
+    /// unbounded window, which holds no rows to replay) leaves `self` as it was.
+    pub fn merge(&mut self, later: &Self, fresh: Q) -> Result<(), StatError> {
+        if self.span != later.span {
+            return Err(StatError::ConflictingOptions(format!(
+                "cannot merge windows of different sizes ({} and {})",
+                span_text(&self.span),
+                span_text(&later.span)
+            )));
+        }
+        if let (Some(first), Some(last)) = (later.clock.first, self.clock.last) {
+            if first < last {
+                return Err(StatError::InvalidOperation(format!(
+                    "cannot merge: the later stream starts at {first}, before the last time \
+                     {last} of the earlier one (merge states in stream order)"
+                )));
+            }
+        }
+        let mut w = Window::new(self.span.clone(), fresh);
+        match self.span {
+            Span::Unbounded => {
+                return Err(StatError::NotMergeable(
+                    "an unbounded window keeps no rows to merge".into(),
+                ))
+            }
+            Span::Rows(n) => {
+                // Only the newest `n` rows of both streams can stay.
+                let skip = (self.rows.rows() + later.rows.rows()).saturating_sub(n as usize);
+                let mut i = 0;
+                let mut replay = |x: Option<f64>| {
+                    if i >= skip {
+                        w.push_row(x);
+                    }
+                    i += 1;
+                };
+                self.rows.for_each_row(&mut replay);
+                later.rows.for_each_row(&mut replay);
+            }
+            Span::Time { .. } => {
+                for part in [&*self, later] {
+                    let mut times = part.clock.times.iter();
+                    let mut replay = |x: Option<f64>| {
+                        // The times are sorted and `later` starts after `self`: no error.
+                        let t = times.next().copied().unwrap_or(i64::MIN);
+                        let _ = w.push_at(x, t);
+                    };
+                    part.rows.for_each_row(&mut replay);
+                    if let Some(last) = part.clock.last {
+                        for &x in &part.clock.pending {
+                            let _ = w.push_at(x, last);
+                        }
+                    }
+                }
+                w.clock.first = self.clock.first.or(later.clock.first);
+            }
+        }
+        *self = w;
+        Ok(())
     }
 
     /// Check a decoded window against its statistic's options: the span it was built with,
@@ -358,7 +437,17 @@ impl<Q: Fifo> Window<Q> {
                     (Some(_), None) => false,
                     (None, _) => true,
                 };
-                if !sorted || !before_last || (!clock.pending.is_empty() && clock.last.is_none()) {
+                let after_first = match (clock.first, clock.times.front(), clock.last) {
+                    (Some(first), Some(&t), _) => first <= t,
+                    (Some(first), None, Some(last)) => first <= last,
+                    (None, front, last) => front.is_none() && last.is_none(),
+                    (Some(_), None, None) => false,
+                };
+                if !sorted
+                    || !before_last
+                    || !after_first
+                    || (!clock.pending.is_empty() && clock.last.is_none())
+                {
                     return bad("window times are out of order");
                 }
                 if self.span.closed().holds_end() && !clock.pending.is_empty() {
@@ -369,7 +458,11 @@ impl<Q: Fifo> Window<Q> {
                 if self.rows.rows() as u64 > n {
                     return bad("window holds more rows than window_size");
                 }
-                if !clock.times.is_empty() || !clock.pending.is_empty() || clock.last.is_some() {
+                if !clock.times.is_empty()
+                    || !clock.pending.is_empty()
+                    || clock.last.is_some()
+                    || clock.first.is_some()
+                {
                     return bad("a row-count window has no times");
                 }
             }

@@ -12,7 +12,7 @@ use super::time::{self, Clock, Timed};
 use crate::core::ewm_by::{EwByOptions, EwMeanBy, EwStdBy, EwVarBy, TimeDecayed};
 use crate::core::sweep::Running;
 use crate::core::window::TimeKind;
-use crate::core::{Kernel, OptionValue, StatError, Statistic};
+use crate::core::{Kernel, Merge, OptionValue, StatError, Statistic};
 
 /// A time-decayed statistic with its duration: the text (`"1h"`, `"300000000us"`) and the
 /// kind of time it takes (instants in ns, or integers for `"i"` durations).
@@ -58,6 +58,23 @@ impl<R: Statistic, T: TimeDecayed> Kernel for Ew<R, T> {
         match self {
             Ew::Rows(r) => r.update(x),
             Ew::Time(b) => b.stat.update(x),
+        }
+    }
+}
+
+impl<R: Statistic, T: TimeDecayed> Merge for Ew<R, T> {
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        match (self, later) {
+            (Ew::Rows(a), Ew::Rows(b)) => a.merge(b),
+            (Ew::Time(a), Ew::Time(b)) if (a.kind, &a.text) == (b.kind, &b.text) => {
+                a.stat.merge(&b.stat)
+            }
+            (a, b) => Err(StatError::ConflictingOptions(format!(
+                "cannot merge {} objects with different options ({} and {})",
+                R::NAME,
+                crate::core::option_list(&a.options()),
+                crate::core::option_list(&b.options())
+            ))),
         }
     }
 }

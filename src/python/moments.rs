@@ -15,52 +15,10 @@ fn min_samples_of(arg: &Arg<'_>) -> PyResult<u64> {
     count_or("min_samples", arg, 1)
 }
 
-/// A cumulative class: `stat_class!` plus `merge`, `+` and `+=`.
-macro_rules! cumulative_class {
-    (
-        $(#[$doc:meta])*
-        $name:ident($core:ty),
-        $(#[$new_attr:meta])*
-        fn new($($arg:ident: $ty:ty),* $(,)?) -> PyResult<Self> $body:block
-        $($extra:tt)*
-    ) => {
-        stat_class! {
-            $(#[$doc])*
-            $name($core),
-            $(#[$new_attr])*
-            fn new($($arg: $ty),*) -> PyResult<Self> $body
-
-            /// Absorb the state of `other` (same class and options): afterwards this object is
-            /// as if it had also seen every value `other` saw. Returns the object itself.
-            #[pyo3(signature = (other, /))]
-            fn merge<'py>(slf: Bound<'py, Self>, other: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
-                let theirs = other.borrow().inner.clone();
-                slf.borrow_mut().inner.merge(&theirs).map_err(value_error)?;
-                Ok(slf)
-            }
-
-            /// `a + b`: a new object with the merged state of both.
-            fn __add__(&self, other: &Bound<'_, Self>) -> PyResult<Self> {
-                let mut inner = self.inner.clone();
-                inner.merge(&other.borrow().inner).map_err(value_error)?;
-                Ok($name { inner })
-            }
-
-            /// `a += b`: merge `b` into `a`.
-            fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
-                let theirs = other.borrow().inner.clone();
-                slf.borrow_mut().inner.merge(&theirs).map_err(value_error)
-            }
-
-            $($extra)*
-        }
-    };
-}
-
-/// A cumulative moment: a cumulative class plus `revert`.
+/// A cumulative moment: a `stat_class!` plus `revert`.
 macro_rules! revertible_class {
     ($($tokens:tt)*) => {
-        cumulative_class! {
+        stat_class! {
             $($tokens)*
 
             /// Take out one earlier value (ValueError when the object holds none). Only the
@@ -248,7 +206,7 @@ revertible_class! {
 /// The four extremes share a constructor: only `min_samples`.
 macro_rules! extreme_class {
     ($(#[$doc:meta])* $name:ident, $finish:expr) => {
-        cumulative_class! {
+        stat_class! {
             $(#[$doc])*
             $name(moments::$name),
             #[pyo3(signature = (*, min_samples=Arg::Omitted), text_signature = "(*, min_samples=1)")]

@@ -14,8 +14,13 @@ use pyo3_polars::PySeries;
 use crate::core::{snapshot, OptionValue, StatError, Statistic};
 use crate::expressions::series::{feed_series, run_series, run_slice_series, DtypeError};
 
+/// A core error as Python's exception: `TypeError` for a statistic that cannot merge,
+/// `ValueError` for everything else (bad options, state or operation).
 pub fn value_error(e: StatError) -> PyErr {
-    PyValueError::new_err(e.to_string())
+    match e {
+        StatError::NotMergeable(msg) => PyTypeError::new_err(msg),
+        e => PyValueError::new_err(e.to_string()),
+    }
 }
 
 fn dtype_error<S: Statistic>(method: &str, e: DtypeError) -> PyErr {
@@ -662,6 +667,37 @@ macro_rules! stat_class_impl {
 
             fn __repr__(&self) -> String {
                 $crate::python::plumbing::repr(&self.inner)
+            }
+
+            /// Absorb ``other``, the state of the stream's next part: afterwards this object is
+            /// as if it had seen its own rows and then every row ``other`` saw (``other``
+            /// started fresh, with the same options). Order matters for the exponentially
+            /// weighted statistics (``other``'s rows age these) and for windows (``other``'s
+            /// rows continue this window); not for moments, extremes and exact quantiles.
+            /// Returns the object itself. ``ValueError`` (and no change) for different
+            /// options, or a time-based ``other`` that starts before this object's last time;
+            /// ``TypeError`` for the P² estimator, which cannot merge.
+            #[pyo3(signature = (other, /))]
+            fn merge<'py>(slf: Bound<'py, Self>, other: &Bound<'py, Self>) -> PyResult<Bound<'py, Self>> {
+                let theirs = other.borrow().inner.clone();
+                $crate::core::Merge::merge(&mut slf.borrow_mut().inner, &theirs)
+                    .map_err($crate::python::plumbing::value_error)?;
+                Ok(slf)
+            }
+
+            /// ``a + b``: a new object, ``a``'s stream followed by ``b``'s (see ``merge``).
+            fn __add__(&self, other: &Bound<'_, Self>) -> PyResult<Self> {
+                let mut inner = self.inner.clone();
+                $crate::core::Merge::merge(&mut inner, &other.borrow().inner)
+                    .map_err($crate::python::plumbing::value_error)?;
+                Ok($name { inner })
+            }
+
+            /// ``a += b``: merge ``b`` into ``a``.
+            fn __iadd__(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
+                let theirs = other.borrow().inner.clone();
+                $crate::core::Merge::merge(&mut slf.borrow_mut().inner, &theirs)
+                    .map_err($crate::python::plumbing::value_error)
             }
 
             $($extra)*
