@@ -98,6 +98,7 @@ from polars_streamstats.quantile import (
     rolling_median,
     rolling_quantile,
 )
+from polars_streamstats.tracker import Tracker
 
 try:
     __version__ = version("polars-streamstats")
@@ -132,6 +133,7 @@ __all__ = [
     "SeriesNamespace",
     "Skew",
     "Std",
+    "Tracker",
     "Var",
     "__version__",
     "cum_abs_max",

@@ -4,6 +4,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
 use pyo3_polars::PySeries;
 use serde::{Deserialize, Serialize};
 
@@ -174,6 +175,19 @@ impl<R: Statistic, T: TimeDecayed> Timed for Ew<R, T> {
     }
 
     // Rows go straight to the row statistic's own sweep (its fast loops).
+    fn run_slice(&mut self, values: &[f64], valid: Option<&Bitmap>, out: &mut Running) {
+        match valid.filter(|v| v.unset_bits() > 0) {
+            None => match self {
+                Ew::Rows(r) => crate::core::sweep::run_dense(r, values, out),
+                Ew::Time(_) => crate::core::sweep::run_dense(self, values, out),
+            },
+            Some(v) => match self {
+                Ew::Rows(r) => crate::core::sweep::run_masked(r, values, |i| v.get_bit(i), out),
+                Ew::Time(_) => crate::core::sweep::run_masked(self, values, |i| v.get_bit(i), out),
+            },
+        }
+    }
+
     fn feed_rows(&mut self, values: &Bound<'_, PyAny>) -> PyResult<()> {
         match self {
             Ew::Rows(r) => plumbing::update_many(r, values),

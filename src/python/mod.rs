@@ -7,6 +7,7 @@ mod ew_time;
 mod moments;
 pub(crate) mod plumbing;
 pub(crate) mod time;
+pub(crate) mod tracker;
 
 use pyo3::prelude::*;
 
@@ -531,5 +532,7 @@ fn _internal(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<IQR>()?;
     m.add_class::<RollingIQR>()?;
     moments::register(m)?;
+    m.add_class::<tracker::Template>()?;
+    m.add_class::<tracker::TrackerCore>()?;
     Ok(())
 }

@@ -685,6 +685,11 @@ macro_rules! stat_class_impl {
                 Ok(slf)
             }
 
+            /// The state as a Tracker template (a fresh copy per key is cloned from it).
+            fn _template(&self) -> $crate::python::tracker::Template {
+                $crate::python::tracker::Template(Box::new(self.inner.clone()))
+            }
+
             /// ``a + b``: a new object, ``a``'s stream followed by ``b``'s (see ``merge``).
             fn __add__(&self, other: &Bound<'_, Self>) -> PyResult<Self> {
                 let mut inner = self.inner.clone();

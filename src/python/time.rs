@@ -295,13 +295,13 @@ impl Clock {
         }
     }
 
-    fn wrong_dtype(&self, dtype: &DataType) -> PyErr {
+    fn wrong_dtype(&self, name: &str, dtype: &DataType) -> PyErr {
         let expected = match self.kind {
             TimeKind::Index => "integers",
             TimeKind::Temporal => "datetimes or dates",
         };
         PyTypeError::new_err(format!(
-            "`times` must hold {expected} for {}='{}', got dtype {dtype}",
+            "`{name}` must hold {expected} for {}='{}', got dtype {dtype}",
             self.param, self.text
         ))
     }
@@ -560,14 +560,15 @@ fn scale_numpy(name: &str, unit: &str, count: i64, v: i64) -> PyResult<i64> {
 }
 
 /// The times of a Polars Series: Datetime (any unit and zone), Date, or integers.
-fn series_times(clock: &Clock, s: &Series) -> PyResult<Vec<i64>> {
-    let name = "times";
+/// The times of a Series as `i64` (ns instants, or integers), checked against `clock`;
+/// `name` is what messages call the column.
+pub(crate) fn series_times(clock: &Clock, name: &str, s: &Series) -> PyResult<Vec<i64>> {
     if s.null_count() > 0 {
         return Err(null_time(name));
     }
     let dtype = s.dtype().clone();
     let scale = |phys: &Series, factor: i64| -> PyResult<Vec<i64>> {
-        let ca = phys.i64().map_err(|_| clock.wrong_dtype(&dtype))?;
+        let ca = phys.i64().map_err(|_| clock.wrong_dtype(name, &dtype))?;
         ca.into_no_null_iter()
             .map(|v| v.checked_mul(factor).ok_or_else(|| out_of_range(name)))
             .collect()
@@ -575,7 +576,7 @@ fn series_times(clock: &Clock, s: &Series) -> PyResult<Vec<i64>> {
     match &dtype {
         DataType::Datetime(unit, zone) => {
             if clock.kind != TimeKind::Temporal {
-                return Err(clock.wrong_dtype(&dtype));
+                return Err(clock.wrong_dtype(name, &dtype));
             }
             if let Some(zone) = zone {
                 clock.check_zone(zone.as_str())?;
@@ -589,17 +590,17 @@ fn series_times(clock: &Clock, s: &Series) -> PyResult<Vec<i64>> {
         }
         DataType::Date => {
             if clock.kind != TimeKind::Temporal {
-                return Err(clock.wrong_dtype(&dtype));
+                return Err(clock.wrong_dtype(name, &dtype));
             }
             let phys = s
                 .to_physical_repr()
                 .cast(&DataType::Int64)
-                .map_err(|_| clock.wrong_dtype(&dtype))?;
+                .map_err(|_| clock.wrong_dtype(name, &dtype))?;
             scale(&phys, NS_DAY)
         }
         d if d.is_integer() => {
             if clock.kind != TimeKind::Index {
-                return Err(clock.wrong_dtype(&dtype));
+                return Err(clock.wrong_dtype(name, &dtype));
             }
             let phys = s.strict_cast(&DataType::Int64).map_err(|_| {
                 PyValueError::new_err(format!(
@@ -609,7 +610,7 @@ fn series_times(clock: &Clock, s: &Series) -> PyResult<Vec<i64>> {
             scale(&phys, 1)
         }
         DataType::Null if s.is_empty() => Ok(Vec::new()),
-        _ => Err(clock.wrong_dtype(&dtype)),
+        _ => Err(clock.wrong_dtype(name, &dtype)),
     }
 }
 
@@ -661,7 +662,7 @@ pub fn times_of(clock: &Clock, obj: &Bound<'_, PyAny>) -> PyResult<Vec<i64>> {
             .map_err(|e| PyTypeError::new_err(format!("{TIMES_KINDS} ({e})")))?;
         s.extract::<PySeries>()?.0
     };
-    series_times(clock, &s)
+    series_times(clock, "times", &s)
 }
 
 // ---- The time-based protocol ------------------------------------------------------------------
@@ -688,6 +689,15 @@ pub trait Timed: Statistic {
 
     /// The latest time seen.
     fn last_time(&mut self) -> Option<i64>;
+
+    /// The rows of a batch of an object whose window counts rows (`valid`: which rows hold
+    /// a value), recording each row's output: `running(values)` on plain slices.
+    fn run_slice(&mut self, values: &[f64], valid: Option<&Bitmap>, out: &mut Running) {
+        match valid.filter(|v| v.unset_bits() > 0) {
+            None => crate::core::sweep::run_dense(self, values, out),
+            Some(v) => crate::core::sweep::run_masked(self, values, |i| v.get_bit(i), out),
+        }
+    }
 
     /// `update_many(values)` of an object whose window counts rows.
     fn feed_rows(&mut self, values: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -933,3 +943,38 @@ impl<S: Windowed + Statistic> Timed for S {
         self.window().last_time()
     }
 }
+
+/// The statistics that always count rows (cumulative ones): never time-based.
+macro_rules! row_only {
+    ($([$($gen:tt)*] $stat:ty),* $(,)?) => {$(
+        impl<$($gen)*> Timed for $stat {
+            fn clock(&mut self) -> Option<Clock> {
+                None
+            }
+
+            fn update_at(&mut self, x: Option<f64>, _t: i64) -> Result<Option<f64>, StatError> {
+                Ok(crate::core::Kernel::update(self, x))
+            }
+
+            fn run_at(
+                &mut self,
+                _values: &[f64],
+                _valid: &dyn Fn(usize) -> bool,
+                _times: &[i64],
+                _out: &mut Running,
+            ) -> Result<(), StatError> {
+                Err(StatError::InvalidOperation(format!("{} takes no times", Self::NAME)))
+            }
+
+            fn last_time(&mut self) -> Option<i64> {
+                None
+            }
+        }
+    )*};
+}
+
+row_only!(
+    [F: crate::core::moments::Finish] crate::core::moments::Cumulative<F>,
+    [] crate::core::quantile::Quantile,
+    [] crate::core::quantile::Iqr,
+);
