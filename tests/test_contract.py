@@ -587,10 +587,11 @@ def test_corrupt_state_never_crashes(case: Case) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# merge (cumulative classes) and revert
+# merge (every class; P² refuses) and revert
 # ---------------------------------------------------------------------------------------------
 
-MERGE_CASES = [c for c in ALL_CASES if hasattr(c.cls, "merge")]
+MERGE_CASES = [c for c in ALL_CASES if c.options.get("method") != "p2"]
+P2_CASES = [c for c in ALL_CASES if c.options.get("method") == "p2"]
 REVERT_CASES = [c for c in ALL_CASES if hasattr(c.cls, "revert")]
 
 
@@ -628,6 +629,17 @@ def test_merge_rejects_other_options_and_classes(case: Case) -> None:
     with pytest.raises(TypeError):
         obj.merge(other_cls.make())
     assert state(obj) == before
+
+
+@pytest.mark.parametrize("case", P2_CASES, ids=str)
+def test_p2_refuses_to_merge(case: Case) -> None:
+    a, b = case.make().update_many(DATA), case.make().update_many(MORE)
+    before = state(a)
+    with pytest.raises(TypeError, match="method='exact'"):
+        a.merge(b)
+    with pytest.raises(TypeError, match="cannot merge"):
+        a + b  # noqa: B018
+    assert state(a) == before
 
 
 @pytest.mark.parametrize("case", REVERT_CASES, ids=str)

@@ -659,6 +659,7 @@ pub fn run_by<S: Windowed>(
         if let Some((lo, hi)) = stat.run_fresh(values, &valid, times, &mut start_of, closed, out) {
             let clock = &mut stat.window().clock;
             clock.last = Some(last_new);
+            clock.first.get_or_insert(times[0]);
             clock.times = times[lo..hi].iter().copied().collect();
             clock.pending = (hi..times.len())
                 .map(|k| valid(k).then_some(values[k]))
@@ -671,6 +672,7 @@ pub fn run_by<S: Windowed>(
     let mut old_pending = std::mem::take(&mut clock.pending);
     let old_last = clock.last;
     clock.last = Some(last_new);
+    clock.first.get_or_insert(times[0]);
     let (mut lo, mut hi) = (0usize, 0usize);
     let n = times.len();
     let mut i = 0;
@@ -903,5 +905,89 @@ mod tests {
         assert!(early.is_err());
         assert_eq!(postcard::to_allocvec(&stat.0).unwrap(), before);
         assert_eq!(Sum::EMPTY.sum, 0.0);
+    }
+
+    /// What a window holds: its rows in order, their times, the waiting rows, first and last.
+    type Held = (Vec<Option<f64>>, Vec<i64>, Vec<Option<f64>>, Option<i64>, Option<i64>);
+
+    fn held(w: &Window<TwoStack<Sum>>) -> Held {
+        let mut rows = Vec::new();
+        w.rows.for_each_row(&mut |x| rows.push(x));
+        let c = &w.clock;
+        (rows, c.times.iter().copied().collect(), c.pending.clone(), c.first, c.last)
+    }
+
+    fn fed(span: &Span, xs: &[Option<f64>], ts: &[i64]) -> Window<TwoStack<Sum>> {
+        let mut w = Window::new(span.clone(), TwoStack::new());
+        for (&x, &t) in xs.iter().zip(ts) {
+            match span {
+                Span::Time { .. } => w.push_at(x, t).unwrap(),
+                _ => w.push_row(x),
+            }
+        }
+        w
+    }
+
+    /// Windows fed the parts of a stream and merged hold what one window fed the whole
+    /// holds (rows, times, waiting rows), for every split, row and time spans, every
+    /// `closed`, and both bracketings of three parts.
+    #[test]
+    fn merged_parts_hold_what_the_whole_holds() {
+        let mut spans: Vec<Span> = [0u64, 1, 3, 8].into_iter().map(Span::Rows).collect();
+        for w in [1i64, 3, 12] {
+            spans.extend(Closed::ALL.into_iter().map(|c| time_span(w, c)));
+        }
+        for seed in 0..4 {
+            let (xs, ts) = random_stream(seed, 40);
+            for span in &spans {
+                let whole = held(&fed(span, &xs, &ts));
+                let sum = |w: &Window<TwoStack<Sum>>| (w.rows.count(), w.rows.summary().sum);
+                let whole_sum = sum(&fed(span, &xs, &ts));
+                for k in 0..=xs.len() {
+                    let mut a = fed(span, &xs[..k], &ts[..k]);
+                    let b = fed(span, &xs[k..], &ts[k..]);
+                    a.merge(&b, TwoStack::new()).unwrap();
+                    assert_eq!(held(&a), whole, "{span:?} split {k}");
+                    assert_eq!(sum(&a), whole_sum, "{span:?} split {k}");
+                    let j = (k + 7).min(xs.len());
+                    let (p, q, r) = (
+                        fed(span, &xs[..k], &ts[..k]),
+                        fed(span, &xs[k..j], &ts[k..j]),
+                        fed(span, &xs[j..], &ts[j..]),
+                    );
+                    let mut left = p.clone();
+                    left.merge(&q, TwoStack::new()).unwrap();
+                    left.merge(&r, TwoStack::new()).unwrap();
+                    let mut right = q.clone();
+                    right.merge(&r, TwoStack::new()).unwrap();
+                    let mut pr = p.clone();
+                    pr.merge(&right, TwoStack::new()).unwrap();
+                    assert_eq!(held(&left), whole, "{span:?} ({k}, {j}) left");
+                    assert_eq!(held(&pr), whole, "{span:?} ({k}, {j}) right");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn merge_refuses_an_earlier_stream_and_other_spans() {
+        let span = time_span(5, Closed::Right);
+        let mut a = fed(&span, &[Some(1.0), Some(2.0)], &[3, 9]);
+        let before = held(&a);
+        let early = fed(&span, &[Some(1.0), Some(5.0)], &[8, 20]);
+        assert!(matches!(
+            a.merge(&early, TwoStack::new()),
+            Err(StatError::InvalidOperation(_))
+        ));
+        let other = fed(&time_span(6, Closed::Right), &[Some(1.0)], &[30]);
+        assert!(matches!(
+            a.merge(&other, TwoStack::new()),
+            Err(StatError::ConflictingOptions(_))
+        ));
+        assert_eq!(held(&a), before);
+        // Equal times at the seam are allowed (they share a window).
+        let same = fed(&span, &[Some(4.0)], &[9]);
+        a.merge(&same, TwoStack::new()).unwrap();
+        assert_eq!(held(&a).0, vec![Some(1.0), Some(2.0), Some(4.0)]);
     }
 }
