@@ -988,6 +988,6 @@ mod tests {
         // Equal times at the seam are allowed (they share a window).
         let same = fed(&span, &[Some(4.0)], &[9]);
         a.merge(&same, TwoStack::new()).unwrap();
-        assert_eq!(held(&a).0, vec![Some(1.0), Some(2.0), Some(4.0)]);
+        assert_eq!(held(&a).0, vec![Some(2.0), Some(4.0)]); // (4, 9]: the row at 3 left
     }
 }
