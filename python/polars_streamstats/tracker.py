@@ -135,7 +135,8 @@ class Tracker:
                     raise TypeError(
                         f"`stats[{name!r}]` must be a statistic or a (column, statistic) pair"
                     )
-                column, stat = spec
+                column: str | None = spec[0]
+                stat: Any = spec[1]
             else:
                 column, stat = on, spec
             if column is None:
