@@ -908,13 +908,25 @@ mod tests {
     }
 
     /// What a window holds: its rows in order, their times, the waiting rows, first and last.
-    type Held = (Vec<Option<f64>>, Vec<i64>, Vec<Option<f64>>, Option<i64>, Option<i64>);
+    type Held = (
+        Vec<Option<f64>>,
+        Vec<i64>,
+        Vec<Option<f64>>,
+        Option<i64>,
+        Option<i64>,
+    );
 
     fn held(w: &Window<TwoStack<Sum>>) -> Held {
         let mut rows = Vec::new();
         w.rows.for_each_row(&mut |x| rows.push(x));
         let c = &w.clock;
-        (rows, c.times.iter().copied().collect(), c.pending.clone(), c.first, c.last)
+        (
+            rows,
+            c.times.iter().copied().collect(),
+            c.pending.clone(),
+            c.first,
+            c.last,
+        )
     }
 
     fn fed(span: &Span, xs: &[Option<f64>], ts: &[i64]) -> Window<TwoStack<Sum>> {

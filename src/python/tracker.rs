@@ -15,7 +15,9 @@ use polars::prelude::{DataType, Float64Chunked, IntoSeries, PlSmallStr, Series};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use pyo3_polars::export::polars_arrow::bitmap::Bitmap;
+use pyo3_polars::export::polars_arrow::array::PrimitiveArray;
+use pyo3_polars::export::polars_arrow::bitmap::{Bitmap, MutableBitmap};
+use pyo3_polars::export::polars_arrow::datatypes::ArrowDataType;
 use pyo3_polars::PySeries;
 use serde::{Deserialize, Serialize};
 
@@ -203,13 +205,50 @@ fn f64_column(s: &Series) -> PyResult<(Vec<f64>, Option<Bitmap>)> {
     Ok((arr.values().as_slice().to_vec(), valid))
 }
 
-fn series_of(name: &str, out: Running) -> Series {
-    Float64Chunked::from_chunk_iter(PlSmallStr::from(name), [to_array(out)]).into_series()
+fn series_of(name: &str, arr: PrimitiveArray<f64>) -> Series {
+    Float64Chunked::from_chunk_iter(PlSmallStr::from(name), [arr]).into_series()
 }
 
 impl TrackerCore {
     fn fresh(&self, s: usize) -> Box<dyn Tracked> {
         self.templates[s].clone_box()
+    }
+
+    /// Times must not go backwards within a key (`t[range(k)]`, grouped), nor before the
+    /// key's last time; `describe(k)` names key `k` in the message.
+    fn check_times(
+        &mut self,
+        t: &[i64],
+        n_keys: usize,
+        range: &dyn Fn(usize) -> std::ops::Range<usize>,
+        describe: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let kind = self
+            .templates
+            .iter_mut()
+            .find_map(|s| s.clock())
+            .map(|c| c.kind);
+        let show = |v: i64| kind.map_or(v.to_string(), |k| show_time(k, v));
+        for k in 0..n_keys {
+            let part = &t[range(k)];
+            let Some(&first) = part.first() else { continue };
+            let last = self.last.get(k).copied().flatten();
+            let bad = match last.filter(|&l| first < l) {
+                Some(last) => Some((first, last)),
+                None => part.windows(2).find(|w| w[1] < w[0]).map(|w| (w[1], w[0])),
+            };
+            if let Some((late, early)) = bad {
+                let key: String = describe.call1((k,))?.extract()?;
+                return Err(PyValueError::new_err(format!(
+                    "Tracker.update: time went backwards for key {key}: {} comes after {} \
+                     (each key's times must not decrease; the batch was not applied and every \
+                     state is as it was)",
+                    show(late),
+                    show(early)
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The times of a batch for the time-based statistics (each checks its own duration
@@ -312,35 +351,8 @@ impl TrackerCore {
             Some(g) => g.gather(&t),
             None => t,
         });
-        // Times must not go backwards within a key, nor before the key's last time.
         if let Some(t) = &times {
-            let kind = self
-                .templates
-                .iter_mut()
-                .find_map(|s| s.clock())
-                .map(|c| c.kind);
-            let show = |v: i64| kind.map_or(v.to_string(), |k| show_time(k, v));
-            for k in 0..n_keys {
-                let r = range(k);
-                let part = &t[r];
-                let Some(&first) = part.first() else { continue };
-                let last = self.last.get(k).copied().flatten();
-                let bad = if let Some(last) = last.filter(|&l| first < l) {
-                    Some((first, last))
-                } else {
-                    part.windows(2).find(|w| w[1] < w[0]).map(|w| (w[1], w[0]))
-                };
-                if let Some((late, early)) = bad {
-                    let key: String = describe.call1((k,))?.extract()?;
-                    return Err(PyValueError::new_err(format!(
-                        "Tracker.update: time went backwards for key {key}: {} comes after {} \
-                         (each key's times must not decrease; the batch was not applied and \
-                         every state is as it was)",
-                        show(late),
-                        show(early)
-                    )));
-                }
-            }
+            self.check_times(t, n_keys, &range, describe)?;
         }
         // Commit: new keys get fresh states, then every key's rows run through its state.
         for s in 0..self.templates.len() {
@@ -386,7 +398,7 @@ impl TrackerCore {
             }
             let out = match &groups {
                 Some(g) => scatter(out, &g.order),
-                None => out,
+                None => to_array(out),
             };
             outputs.push(PySeries(series_of(&names[s], out)));
         }
@@ -397,7 +409,7 @@ impl TrackerCore {
     fn get(&self, s: usize, name: &str) -> PySeries {
         let mut out = Running::with_capacity(self.n_keys());
         out.extend(self.states[s].iter().map(|st| st.get()));
-        PySeries(series_of(name, out))
+        PySeries(series_of(name, to_array(out)))
     }
 
     /// Keep the keys where `keep` is true (in order); the others are forgotten.
@@ -521,24 +533,22 @@ impl TrackerCore {
 }
 
 /// Outputs in grouped order back to row order (`order[j]` is grouped row `j`'s row).
-fn scatter(out: Running, order: &[u32]) -> Running {
+fn scatter(out: Running, order: &[u32]) -> PrimitiveArray<f64> {
     let n = out.len();
-    let nulls = out.null_count() > 0;
-    let (vals, validity) = out.into_parts();
+    let (grouped, validity) = out.into_parts();
     let mut values = vec![0.0f64; n];
-    for (j, &i) in order.iter().enumerate() {
-        values[i as usize] = vals[j];
+    for (&v, &i) in grouped.iter().zip(order) {
+        values[i as usize] = v;
     }
-    let mut result = Running::with_capacity(n);
-    if !nulls {
-        result.extend(values.into_iter().map(Some));
-        return result;
-    }
-    let grouped = Bitmap::from_u8_vec(validity.unwrap_or_default(), n);
-    let mut ok = vec![false; n];
-    for (j, &i) in order.iter().enumerate() {
-        ok[i as usize] = grouped.get_bit(j);
-    }
-    result.extend(values.into_iter().zip(ok).map(|(v, ok)| ok.then_some(v)));
-    result
+    let validity = validity.map(|bytes| {
+        let grouped = Bitmap::from_u8_vec(bytes, n);
+        let mut ok = MutableBitmap::from_len_zeroed(n);
+        for (j, &i) in order.iter().enumerate() {
+            if grouped.get_bit(j) {
+                ok.set(i as usize, true);
+            }
+        }
+        Bitmap::from(ok)
+    });
+    PrimitiveArray::new(ArrowDataType::Float64, values.into(), validity)
 }
