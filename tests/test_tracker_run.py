@@ -309,7 +309,7 @@ def test_parquet_file_sink_without_pyarrow(tmp_path: Path) -> None:
     )
     assert "ImportError:" in done.stdout, done.stdout
     assert "pip install pyarrow" in done.stdout
-    assert "polars-streamstats[test]" in done.stdout
+    assert "polars-streamstats[parquet]" in done.stdout
     assert "directory ok" in done.stdout
     assert not (tmp_path / "out.parquet").exists()
     assert pl.read_parquet(tmp_path / "parts" / "part-00000.parquet")["m"].to_list() == [1.0, 1.5]

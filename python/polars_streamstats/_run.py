@@ -421,7 +421,7 @@ class _ParquetFileSink:
             msg = (
                 f"tracker.run(sink={str(path)!r}) writes a parquet file with pyarrow, which is "
                 "not installed: `pip install pyarrow` (or the extra: "
-                "`pip install 'polars-streamstats[test]'`); a directory sink "
+                "`pip install 'polars-streamstats[parquet]'`); a directory sink "
                 "(a path ending in '/') needs no pyarrow"
             )
             raise ImportError(msg) from exc
