@@ -46,11 +46,12 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def discover() -> dict[str, Any]:
-    """Every class exported by ``polars_streamstats`` that has ``update`` and ``get``."""
+    """Every statistic class exported by ``polars_streamstats``: ``update``, ``get`` and a
+    Tracker template (``pss.Tracker`` itself, which keeps statistics, is tested apart)."""
     found = {}
     for name in pss.__all__:
         obj = getattr(pss, name)
-        if inspect.isclass(obj) and hasattr(obj, "update") and hasattr(obj, "get"):
+        if inspect.isclass(obj) and hasattr(obj, "update") and hasattr(obj, "_template"):
             found[name] = obj
     return found
 

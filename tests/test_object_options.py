@@ -140,8 +140,12 @@ def build(name: str, **changes: Any) -> Any:
     return getattr(pss, name)(**kwargs)
 
 
+# The statistic classes of the extension (its private names are the Tracker's engine).
+STATISTICS = [n for n in pss._internal.__all__ if not n.startswith("_")]
+
+
 def test_every_class_is_covered() -> None:
-    assert set(pss._internal.__all__) == set(SPECS)
+    assert set(STATISTICS) == set(SPECS)
     assert all(getattr(pss, name) is getattr(pss._internal, name) for name in SPECS)
     for name, (_, opts) in SPECS.items():
         assert list(inspect.signature(getattr(pss, name)).parameters) == list(opts), name

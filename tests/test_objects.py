@@ -269,7 +269,7 @@ EW_NULL: dict[str, Callable[[bool], Any]] = {
 
 def test_null_semantics_cover_every_class() -> None:
     names = {n.split("-")[0] for n in [*CUMULATIVE_NULL, *ROLLING_NULL, *EW_NULL]}
-    assert names == set(pss._internal.__all__)
+    assert names == {n for n in pss._internal.__all__ if not n.startswith("_")}
 
 
 @pytest.mark.parametrize("name", list(CUMULATIVE_NULL))

@@ -33,6 +33,8 @@ __all__ = [
     "Skew",
     "Std",
     "Var",
+    "_Template",
+    "_TrackerCore",
 ]
 
 _Interpolation = Literal["nearest", "higher", "lower", "midpoint", "linear", "equiprobable"]
