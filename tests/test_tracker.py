@@ -44,6 +44,7 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -1084,6 +1085,33 @@ def test_the_streams_are_demanding() -> None:
     assert not df["t"].is_sorted()  # interleaved between keys
     batches = random_batches(df, 2)
     assert any(b.height > 0 and b["k"].n_unique() < 3 for b in batches)
+
+
+@pytest.mark.parametrize(
+    ("dtype", "values"),
+    [
+        (pl.Categorical(), ["a", "b", "a", None, "c", "b"]),
+        (pl.Enum(["c", "b", "a"]), ["a", "b", "a", None, "c", "b"]),
+        (pl.Boolean(), [True, False, True, None, None, False]),
+        (pl.Date(), [date(2024, 1, 2), date(2024, 1, 1), date(2024, 1, 2), None, None, None]),
+        (pl.Float32(), [1.5, math.nan, 1.5, None, -0.0, 0.0]),
+        (pl.UInt8(), [1, 2, 1, None, 255, 2]),
+    ],
+    ids=["categorical", "enum", "bool", "date", "float32-nan-zeros", "uint8"],
+)
+def test_other_key_dtypes_group_as_over_does(dtype: pl.DataType, values: list[Any]) -> None:
+    df = pl.DataFrame({"k": pl.Series(values, dtype=dtype), "x": [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]})
+    specs = [SPEC_BY_NAME["Mean"], SPEC_BY_NAME["RollingMax-2-min1"]]
+    t = build(specs, "int", cols=["x"])  # "int": the by column is 'k'
+    got = pl.concat([t.update(df[:2]), t.update(df[2:3]), t.update(df[3:])])
+    exp = df.with_columns(
+        pss.cum_mean("x").over("k").alias(stat_name(specs[0], "x")),
+        pss.rolling_max("x", 2, min_samples=1).over("k").alias(stat_name(specs[1], "x")),
+    )
+    assert_all_same(got, exp, names_of(specs, ["x"]), f"keys of {dtype}")
+    restored = pickle.loads(pickle.dumps(t))
+    assert restored.keys().schema == pl.Schema({"k": dtype})
+    assert_get(restored, exp, specs, "int", "i", ["x"])
 
 
 # Hypothesis: random split points of one stream, every statistic at once (row and time based).
