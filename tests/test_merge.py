@@ -678,6 +678,29 @@ def test_merge_with_itself_is_the_stream_twice(make: Callable[[], Any]) -> None:
     assert close(b.get(), twice, REL)
 
 
+REVERT_SPECS = [s for s in SPECS if hasattr(s.make(), "revert") and s.time is None]
+
+
+@pytest.mark.parametrize("spec", REVERT_SPECS, ids=str)
+def test_merge_and_revert_compose(spec: Spec) -> None:
+    """A value reverted before the merge stays out; a value of the later part can be reverted
+    after it (the merged state holds b's values, not only a summary of a's)."""
+    head: list[Value] = [1.0, 2.0, 7.0, 3.0, None, -0.5]
+    tail: list[Value] = [5.0, 4.0, 2.0, 11.0]
+    a = spec.make().update_many(head).revert(2.0)
+    merged = a + spec.make().update_many(tail)
+    kept = [1.0, 7.0, 3.0, None, -0.5, *tail]
+    assert_agree(spec, merged.get(), feed(spec, kept, None).get(), kept, "revert then merge")
+    merged.revert(11.0)
+    after: list[Value] = [1.0, 7.0, 3.0, -0.5, 5.0, 4.0, 2.0]
+    assert_agree(spec, merged.get(), feed(spec, after, None).get(), after, "merge then revert")
+
+
+def test_revert_specs_cover_every_class_with_revert() -> None:
+    names = {type(s.make()).__name__ for s in REVERT_SPECS}
+    assert names == {"Mean", "Var", "Std", "Skew", "Kurtosis", "Quantile", "IQR"}
+
+
 # ---------------------------------------------------------------------------------------------
 # 5. Errors
 # ---------------------------------------------------------------------------------------------
