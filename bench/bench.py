@@ -3,8 +3,12 @@
 Run as ``python bench/bench.py`` (``make bench``). Options: ``--quick`` (1M rows for the
 exponentially weighted section, 200k for the quantile and moments sections, 3 runs: a smoke
 test), ``--json PATH`` (write the raw timings), ``--runs N``,
-``--only {all,ewm,quantile,moments,by}`` (``by``: the time-window ``_by`` section, 2M rows, 200k
-with ``--quick``; it runs each case at most 11 times, the slow medians/quantiles 3-11 times).
+``--only {all,ewm,quantile,moments,by,tracker}`` (``by``: the time-window ``_by`` section, 2M rows,
+200k with ``--quick``; it runs each case at most 11 times, the slow medians/quantiles 3-11 times;
+``tracker``: ``pss.Tracker.update`` over 10 batches of 1M rows and 1000 keys against one
+``.over("ticker")`` select of the same statistics' expressions on the 10M rows, then against a
+dict of river objects per key updated row by row on a 1-in-50 sample; 10 x 100k rows with
+``--quick``; at most 5 runs per case, 3 against river).
 
 Method: every case is timed in this one process on the same data. Competitors are run
 interleaved (A, B, A, B, ...) after one untimed warm-up of each; the table shows the median
@@ -34,7 +38,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,6 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 import polars as pl
 from river import stats as river_stats
+from river import utils as river_utils
 
 import polars_streamstats as pss
 
@@ -113,6 +118,20 @@ BY_HALF_LIFE = "1h"
 BY_UNSORTED_WINDOW = "1h"
 BY_TIGHT_WINDOWS = ("1h", "1d")  # where medians and quantiles must be <= 0.2x
 MAX_RATIO_BY_QUANTILE = 0.2
+
+# Tracker section.
+TRACKER_BATCHES = 10
+TRACKER_BATCH_ROWS = 1_000_000
+TRACKER_QUICK_BATCH_ROWS = 100_000
+TRACKER_KEYS = 1000
+TRACKER_MEAN_GAP_US = 1e3  # exponential gaps between rows (any key), mean 1 ms: ~1 row/s per key
+TRACKER_QUANTILE = 0.9
+TRACKER_QUANTILE_WINDOW = 100
+TRACKER_TIME_WINDOW = "5m"  # ~300 rows of a key
+TRACKER_RUNS = 5  # at most, per case: one run of a case takes 1-10 s on 10M rows
+TRACKER_RIVER_EVERY = 50  # river gets every 50th row (200k of 10M, the whole time span)
+TRACKER_RIVER_RUNS = 3  # at most: river takes up to ~4 s per run of the sample
+MAX_RATIO_TRACKER_VS_OVER = 1.5
 
 Thunk = Callable[[], object]
 
@@ -1518,6 +1537,309 @@ def run_by(n_rows: int, runs: int) -> list[Result]:
     return results
 
 
+# --------------------------------------------------------------------------- tracker cases
+
+
+def _tracker_data(n_rows: int) -> pl.DataFrame:
+    """``n_rows`` rows: an Int64 ticker of ``TRACKER_KEYS`` values, N(0, 1) Float64 prices with
+    nulls at random rows (1 in ``NULL_EVERY``), strictly increasing Datetime("us") times with
+    exponential gaps (mean ``TRACKER_MEAN_GAP_US``, floored to the microsecond plus 1 us)."""
+    rng = np.random.default_rng(0)
+    gaps = rng.exponential(TRACKER_MEAN_GAP_US, n_rows).astype(np.int64) + 1
+    ts = pl.Series("ts", np.cumsum(gaps)).cast(pl.Datetime("us"))
+    price = pl.Series("price", rng.standard_normal(n_rows))
+    nulls = np.flatnonzero(rng.random(n_rows) < 1 / NULL_EVERY)
+    ticker = pl.Series("ticker", rng.integers(0, TRACKER_KEYS, n_rows))
+    return pl.DataFrame([ticker, price.scatter(nulls, None), ts])
+
+
+@dataclass
+class _TrackedStat:
+    """One statistic of the tracker section: the template a Tracker copies per key, the pss
+    expression whose ``.over("ticker")`` the Tracker's outputs equal, and river's per-key object
+    with the pss template that has river's definition."""
+
+    name: str  # output column
+    label: str  # the template, as written
+    template: Callable[[], Any]  # a fresh pss statistic object
+    expr: pl.Expr
+    expr_label: str
+    river: Callable[[], Any]  # a fresh river object
+    river_label: str
+    river_template: Callable[[], Any]  # the pss object with river's definition
+    river_template_label: str
+    timed: bool = False  # river's update takes the row's time: update(x, t=t)
+    river_exact: bool = False  # bit for bit (else MOMENT_RTOL + AGREE_ATOL)
+    river_first_undefined: bool = False  # pss is null on a key's first row, river says 0.0
+
+
+def _tracker_stats() -> list[_TrackedStat]:
+    q, w, tw = TRACKER_QUANTILE, TRACKER_QUANTILE_WINDOW, TRACKER_TIME_WINDOW
+    period = timedelta(microseconds=_window_us(tw))
+    return [
+        _TrackedStat(
+            "ewm",
+            f"EWMean(alpha={ALPHA})",
+            lambda: pss.EWMean(alpha=ALPHA),
+            pss.ewm_mean("price", alpha=ALPHA),
+            f"ewm_mean(alpha={ALPHA})",
+            lambda: river_stats.EWMean(ALPHA),
+            f"EWMean({ALPHA})",
+            lambda: pss.EWMean(alpha=ALPHA, adjust=False),
+            f"EWMean(alpha={ALPHA}, adjust=False)",
+        ),
+        _TrackedStat(
+            "p90",
+            f'RollingQuantile({q}, "linear", window_size={w})',
+            lambda: pss.RollingQuantile(q, "linear", window_size=w),
+            pss.rolling_quantile("price", q, "linear", window_size=w),
+            f'rolling_quantile({q}, "linear", window_size={w})',
+            lambda: river_stats.RollingQuantile(q, w),
+            f"RollingQuantile({q}, {w})",
+            lambda: pss.RollingQuantile(q, "linear", window_size=w, min_samples=1),
+            f'RollingQuantile({q}, "linear", window_size={w}, min_samples=1)',
+            river_exact=True,
+        ),
+        _TrackedStat(
+            "var",
+            "Var()",
+            pss.Var,
+            pss.cum_var("price"),
+            "cum_var()",
+            river_stats.Var,
+            "Var()",
+            pss.Var,
+            "Var()",
+            river_first_undefined=True,
+        ),
+        _TrackedStat(
+            "mean_tw",
+            f'RollingMean("{tw}")',
+            lambda: pss.RollingMean(tw),
+            pss.rolling_mean_by("price", "ts", tw),
+            f'rolling_mean_by("ts", "{tw}")',
+            lambda: river_utils.TimeRolling(river_stats.Mean, period=period),
+            f"utils.TimeRolling(Mean, {tw})",
+            lambda: pss.RollingMean(tw),
+            f'RollingMean("{tw}")',
+            timed=True,
+        ),
+    ]
+
+
+def _tracker(stats: Sequence[_TrackedStat], *, river: bool = False) -> pss.Tracker:
+    """A fresh Tracker of ``stats`` over "price" by "ticker" (with river's definitions)."""
+    return pss.Tracker(
+        {s.name: (s.river_template if river else s.template)() for s in stats},
+        on="price",
+        by="ticker",
+        time="ts" if any(s.timed for s in stats) else None,
+    )
+
+
+def _bit_identical(a: pl.DataFrame, b: pl.DataFrame) -> bool:
+    """Whether two frames of float columns are equal bit for bit: the same columns and dtypes,
+    nulls on the same rows and the same 64 bits on the others (NaN and -0.0 included)."""
+    if a.columns != b.columns or a.dtypes != b.dtypes or a.height != b.height:
+        return False
+    for name in a.columns:
+        x, y = a[name], b[name]
+        if not x.is_null().equals(y.is_null()):
+            return False
+        xb = x.cast(pl.Float64).fill_null(0.0).to_numpy().view(np.uint64)
+        yb = y.cast(pl.Float64).fill_null(0.0).to_numpy().view(np.uint64)
+        if not np.array_equal(xb, yb):
+            return False
+    return True
+
+
+def _tracker_over_case(
+    df: pl.DataFrame,
+    batches: Sequence[pl.DataFrame],
+    stats: Sequence[_TrackedStat],
+    case: str,
+    progress: _Progress,
+    runs: int,
+) -> Result:
+    """A fresh Tracker updated with each batch in turn against one select of the expressions
+    ``.over("ticker")`` on ``df`` (the batches concatenated); outputs checked bit for bit."""
+    names = [s.name for s in stats]
+    exprs = {s.name: s.expr.over("ticker") for s in stats}
+    if len(stats) == 1:
+        over_name = f'pss {stats[0].expr_label}.over("ticker"), one select'
+    else:
+        over_name = f'the {len(stats)} pss expressions .over("ticker"), one select'
+
+    def run_tracker() -> list[pl.DataFrame]:
+        tracker = _tracker(stats)
+        return [tracker.update(b) for b in batches]
+
+    def run_over() -> pl.DataFrame:
+        return df.select(**exprs)
+
+    def agree(ours: object, theirs: object) -> bool:
+        assert isinstance(ours, list)
+        assert isinstance(theirs, pl.DataFrame)
+        return _bit_identical(pl.concat([o.select(names) for o in ours]), theirs)
+
+    (res,) = _variant_peer_cases(
+        progress(case),
+        [(case, run_tracker)],
+        [(0, Peer(over_name, run_over, agree, runs))],
+        items=df.height,
+        section="tracker",
+    )
+    res.style = "ns"
+    _judge(res, MAX_RATIO_TRACKER_VS_OVER)
+    return res
+
+
+RiverOutputs = list[list[float | None]]
+
+
+def _river_loop(
+    stats: Sequence[_TrackedStat],
+    keys: Sequence[object],
+    xs: Sequence[float],
+    ts: Sequence[datetime],
+) -> RiverOutputs:
+    """The per-key Python way: one river object per key and statistic, created when the key
+    is first seen, updated row by row; each row's ``get()`` recorded (the Tracker's outputs)."""
+    n = len(xs)
+    outs: RiverOutputs = [[None] * n for _ in stats]
+    if len(stats) == 1:  # no loop over a key's objects
+        make, (out,) = stats[0].river, outs
+        objs: dict[object, Any] = {}
+        if stats[0].timed:
+            for i, (k, x, t) in enumerate(zip(keys, xs, ts, strict=True)):
+                s = objs.get(k)
+                if s is None:
+                    s = objs[k] = make()
+                s.update(x, t=t)
+                out[i] = s.get()
+        else:
+            for i, (k, x) in enumerate(zip(keys, xs, strict=True)):
+                s = objs.get(k)
+                if s is None:
+                    s = objs[k] = make()
+                s.update(x)
+                out[i] = s.get()
+        return outs
+    plain = [s for s in stats if not s.timed]
+    timed = [s for s in stats if s.timed]
+    plain_outs = [o for o, s in zip(outs, stats, strict=True) if not s.timed]
+    timed_outs = [o for o, s in zip(outs, stats, strict=True) if s.timed]
+    states: dict[object, tuple[list[Any], list[Any]]] = {}
+    for i, (k, x, t) in enumerate(zip(keys, xs, ts, strict=True)):
+        st = states.get(k)
+        if st is None:
+            st = states[k] = ([s.river() for s in plain], [s.river() for s in timed])
+        for s, out in zip(st[0], plain_outs, strict=False):
+            s.update(x)
+            out[i] = s.get()
+        for s, out in zip(st[1], timed_outs, strict=False):
+            s.update(x, t=t)
+            out[i] = s.get()
+    return outs
+
+
+def _river_agree(stats: Sequence[_TrackedStat], n_keys: int) -> Callable[[object, object], bool]:
+    """The Tracker's outputs (one DataFrame) against river's (one list per statistic): river
+    defined on every row; pss too, except on each key's first row where ``river_first_undefined``
+    (Var: null, river 0.0); equal there bit for bit (``river_exact``) or to ``MOMENT_RTOL``
+    relative + ``AGREE_ATOL`` absolute."""
+
+    def agree(ours: object, theirs: object) -> bool:
+        assert isinstance(ours, pl.DataFrame)
+        assert isinstance(theirs, list)
+        for st, river_out in zip(stats, theirs, strict=True):
+            a = _as_floats(ours[st.name])
+            b = np.array(river_out, dtype=np.float64)
+            defined = ~np.isnan(a)
+            undefined = n_keys if st.river_first_undefined else 0
+            if a.shape != b.shape or np.isnan(b).any() or (~defined).sum() != undefined:
+                _log(f"    river {st.river_label}: defined on different rows")
+                return False
+            x, y = a[defined], b[defined]
+            if st.river_exact:
+                ok = bool(np.array_equal(x.view(np.uint64), y.view(np.uint64)))
+            else:
+                ok = bool(np.all(np.isclose(x, y, rtol=MOMENT_RTOL, atol=AGREE_ATOL)))
+            if not ok:
+                _log(f"    river {st.river_label}: max difference {np.max(np.abs(x - y)):.2g}")
+                return False
+        return True
+
+    return agree
+
+
+def _tracker_river_case(
+    sample: pl.DataFrame,
+    stats: Sequence[_TrackedStat],
+    case: str,
+    progress: _Progress,
+    runs: int,
+) -> Result:
+    """One ``update`` of a fresh Tracker (river's definitions) with the whole sample against
+    the per-key river loop on the same rows (pre-extracted as Python lists, outside the
+    timing)."""
+    keys = sample["ticker"].to_list()
+    xs = sample["price"].to_list()
+    ts = sample["ts"].to_list()
+    n_keys = sample["ticker"].n_unique()
+    names = [s.name for s in stats]
+    objects = stats[0].river_label if len(stats) == 1 else f"the {len(stats)} river objects"
+    river_name = f"river {RIVER_VERSION}: a dict of {objects} per key, updated row by row"
+
+    def run_tracker() -> pl.DataFrame:
+        return _tracker(stats, river=True).update(sample).select(names)
+
+    def run_river() -> RiverOutputs:
+        return _river_loop(stats, keys, xs, ts)
+
+    (res,) = _variant_peer_cases(
+        progress(case),
+        [(case, run_tracker)],
+        [(0, Peer(river_name, run_river, _river_agree(stats, n_keys), runs))],
+        items=sample.height,
+        section="tracker",
+    )
+    res.style = "ns"
+    return res
+
+
+def run_tracker(n_rows: int, runs: int) -> list[Result]:
+    batch_rows = n_rows // TRACKER_BATCHES
+    _log(f"tracker data: {TRACKER_BATCHES} batches of {batch_rows:,} rows")
+    df = _tracker_data(TRACKER_BATCHES * batch_rows)
+    by_dtype = {
+        "Int64": df,
+        "String": df.with_columns(pl.col("ticker").cast(pl.String).str.zfill(4)),
+    }
+    stats = _tracker_stats()
+    sets: list[list[_TrackedStat]] = [[s] for s in stats] + [stats]
+    sample = df.gather_every(TRACKER_RIVER_EVERY).drop_nulls("price")
+    progress = _Progress(len(sets) * (len(by_dtype) + 1))
+    results: list[Result] = []
+    for dtype, data in by_dtype.items():
+        batches = [data.slice(i * batch_rows, batch_rows) for i in range(TRACKER_BATCHES)]
+        for chosen in sets:
+            label = chosen[0].label if len(chosen) == 1 else f"all {len(chosen)}"
+            case = (
+                f"Tracker.update {label}, {dtype} ticker, {TRACKER_BATCHES} x {batch_rows:,} rows"
+            )
+            results.append(
+                _tracker_over_case(data, batches, chosen, case, progress, min(runs, TRACKER_RUNS))
+            )
+    for chosen in sets:
+        label = chosen[0].river_template_label if len(chosen) == 1 else f"all {len(chosen)}"
+        case = f"Tracker.update {label}, 1 x {sample.height:,} rows (river sample)"
+        results.append(
+            _tracker_river_case(sample, chosen, case, progress, min(runs, TRACKER_RIVER_RUNS))
+        )
+    return results
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -1532,17 +1854,24 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-SECTIONS = ("ewm", "quantile", "moments", "by")
+SECTIONS = ("ewm", "quantile", "moments", "by", "tracker")
 SECTION_TITLES = {
     "ewm": "Exponentially weighted",
     "quantile": "Quantiles",
     "moments": "Moments and extremes",
     "by": "Time windows (_by)",
+    "tracker": "Keyed state across batches (pss.Tracker)",
 }
 SECTION_DATA = {
     "by": 'rows: N(0, 1) Float64 values (default_rng(0)) at strictly increasing Datetime("us") '
     "times, exponential gaps of mean 1 s (about 23 days for 2M rows), a key of "
     f"{BY_KEYS} values for .over()",
+    "tracker": f"rows in {TRACKER_BATCHES} equal batches: a ticker of {TRACKER_KEYS} keys "
+    "(Int64 rows, and the same keys as zero-padded Strings), N(0, 1) Float64 prices with 1% "
+    'nulls at random rows, strictly increasing Datetime("us") times with exponential gaps of '
+    f"mean {TRACKER_MEAN_GAP_US / 1e3:g} ms (about one row per second per key); the river "
+    f"sample is every {TRACKER_RIVER_EVERY}th row of the Int64 data with the null prices dropped "
+    "(the same keys and time span)",
 }
 QUANTILE_NOTES = (
     "Rolling rows without nulls or centring: one row per peer (Polars, bottleneck, pandas), "
@@ -1594,6 +1923,33 @@ MOMENTS_NOTES = (
     "for Var, 3 for Skew, 4 for Kurtosis, 1 for PeakToPeak: before that river returns biased "
     "values or 0.0 where pss returns null). River runs at most "
     f"{MEDIUM_RUNS} times.",
+)
+
+
+TRACKER_NOTES = (
+    'Tracker rows: a fresh pss.Tracker({name: template}, on="price", by="ticker"[, '
+    'time="ts"]) whose update is called with each batch in turn (keys get ids by a join on '
+    "the key table in Python, the states run in Rust), all timed together, against one "
+    'df.select of the same statistics\' pss expressions .over("ticker") on the batches '
+    "concatenated (pl.concat outside the timing). The expressions are pss's because a Tracker's "
+    "row outputs are defined as theirs (and Polars has no cumulative variance); Polars' own "
+    "ewm_mean, rolling_quantile and rolling_mean_by are compared with pss in the sections above. "
+    "Checked before timing: the tracker's outputs, concatenated, equal the select's bit for bit "
+    f"(nulls on the same rows, the same 64 bits elsewhere). Target: <= "
+    f"{MAX_RATIO_TRACKER_VS_OVER:g}x the select. "
+    "River rows: one update of a fresh Tracker with the whole sample against the per-key Python "
+    "way, a dict of river objects per key, created when the key is first seen, then "
+    "s.update(x) (TimeRolling: s.update(x, t=t)) and out[i] = s.get() for every row, over keys, "
+    "prices and datetimes extracted as Python lists outside the timing. The tracker's templates "
+    "there have river's definitions: EWMean(adjust=False) is river's EWMean recursion (checked "
+    f"to {MOMENT_RTOL:g} relative + {AGREE_ATOL:g} absolute: the two round the same update "
+    "differently in the last bit); RollingQuantile with linear interpolation over the values so "
+    "far (min_samples=1) is river's RollingQuantile, checked bit for bit; Var() (ddof=1) to "
+    f"{MOMENT_RTOL:g} + {AGREE_ATOL:g}, except on each key's first row, where pss is null and "
+    "river says 0.0; river's TimeRolling(Mean, period) keeps the window (t - period, t] as pss "
+    f"and is checked to {MOMENT_RTOL:g} + {AGREE_ATOL:g}. "
+    f"At most {TRACKER_RUNS} runs per tracker-vs-select case and {TRACKER_RIVER_RUNS} per river "
+    "case (the tracker paired with river's runs).",
 )
 
 
@@ -1700,6 +2056,8 @@ def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
             lines += ["", *MOMENTS_NOTES]
         if section == "by":
             lines += ["", *BY_NOTES]
+        if section == "tracker":
+            lines += ["", *TRACKER_NOTES]
     mismatched = [f"{r.case} ({r.competitor})" for r in results if r.outputs_match is False]
     if mismatched:
         lines += ["", "OUTPUT MISMATCH in: " + ", ".join(mismatched)]
@@ -1723,7 +2081,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quick",
         action="store_true",
         help=f"{QUICK_ROWS:,} rows ({QUANTILE_QUICK_ROWS:,} for quantiles, "
-        f"{MOMENTS_QUICK_ROWS:,} for moments, {BY_QUICK_ROWS:,} for time windows) and "
+        f"{MOMENTS_QUICK_ROWS:,} for moments, {BY_QUICK_ROWS:,} for time windows, "
+        f"{TRACKER_BATCHES} x {TRACKER_QUICK_BATCH_ROWS:,} for the tracker) and "
         f"{QUICK_RUNS} runs (smoke)",
     )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write raw results here")
@@ -1746,20 +2105,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "quantile": QUANTILE_QUICK_ROWS if args.quick else QUANTILE_ROWS,
         "moments": MOMENTS_QUICK_ROWS if args.quick else MOMENTS_ROWS,
         "by": BY_QUICK_ROWS if args.quick else BY_ROWS,
+        "tracker": TRACKER_BATCHES
+        * (TRACKER_QUICK_BATCH_ROWS if args.quick else TRACKER_BATCH_ROWS),
     }
     runners: dict[str, Callable[[int, int], list[Result]]] = {
         "ewm": run_ewm,
         "quantile": run_quantile,
         "moments": run_moments,
         "by": run_by,
+        "tracker": run_tracker,
     }
 
     start = time.perf_counter()
     results: list[Result] = []
     for section in sections:
         results.extend(runners[section](rows[section], runs))
-    # The time-window section caps its own runs: alone, its header says so.
-    meta_runs = min(runs, BY_RUNS) if sections == ("by",) else runs
+    # The time-window and tracker sections cap their own runs: alone, the header says so.
+    caps = {"by": BY_RUNS, "tracker": TRACKER_RUNS}
+    meta_runs = min(runs, caps[sections[0]]) if len(sections) == 1 and sections[0] in caps else runs
     meta = _meta({s: rows[s] for s in sections}, meta_runs, args.quick)
     meta["wall_seconds"] = round(time.perf_counter() - start, 1)
     print(render(results, meta))
