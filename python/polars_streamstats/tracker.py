@@ -35,6 +35,10 @@ class Tracker:
     the batch with one Float64 column per statistic: the row outputs, exactly what the
     matching expression gives with ``.over(by)`` on the concatenation of all batches so far
     (the objects' ``running`` numbers; integer and Float32 columns are computed in Float64).
+    One case differs from a single pass over every batch: a time window closed at its end
+    (``closed='right'``/``'both'``), where a key's rows with equal times are split across two
+    batches: the earlier rows were answered before the later ones, which share their
+    window, arrived.
     ``get`` gives one row per key with each statistic's current estimate. The states live
     in Rust: a batch is grouped once, each key's rows are swept through its state in one
     call, and the outputs are scattered back to row order.
@@ -186,36 +190,46 @@ class Tracker:
 
     # ---- batches -------------------------------------------------------------------------
 
+    def _aligned(self, keys: pl.DataFrame, k: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The key table and a frame of keys with the same dtypes (a key column that was all
+        null so far, dtype Null, takes the other side's dtype); TypeError if they differ."""
+        for name in self._by:
+            mine, theirs = keys.schema[name], k.schema[name]
+            if mine == theirs:
+                continue
+            if mine == pl.Null:
+                keys = keys.with_columns(pl.col(name).cast(theirs))
+            elif theirs == pl.Null:
+                k = k.with_columns(pl.col(name).cast(mine))
+            else:
+                raise TypeError(
+                    f"`by` column {name!r} has dtype {theirs} here but {mine} in the earlier "
+                    "batches"
+                )
+        return keys, k
+
+    def _lookup(self, k: pl.DataFrame, keys: pl.DataFrame) -> pl.Series:
+        """The id (row in ``keys``) of each row of ``k``, null for a key not in the table."""
+        return k.join(
+            keys.with_row_index(_ID),
+            on=self._by,
+            how="left",
+            nulls_equal=True,
+            maintain_order="left",
+        )[_ID]
+
     def _key_ids(self, batch: pl.DataFrame) -> tuple[pl.Series, pl.DataFrame | None]:
         """Each row's key id, and the key table with this batch's new keys appended."""
         if not self._by:
-            return pl.Series(_ID, [0] * batch.height, pl.UInt32), None
+            return pl.repeat(0, batch.height, dtype=pl.UInt32, eager=True), None
         k = batch.select(self._by)
-        keys = self._keys if self._keys is not None else k.clear()
-        if keys.schema != k.schema:
-            for name in self._by:
-                if keys.schema[name] != k.schema[name]:
-                    raise TypeError(
-                        f"`by` column {name!r} has dtype {k.schema[name]} in this batch but "
-                        f"{keys.schema[name]} in earlier ones"
-                    )
-
-        def lookup(table: pl.DataFrame) -> pl.Series:
-            ids = k.join(
-                table.with_row_index(_ID),
-                on=self._by,
-                how="left",
-                nulls_equal=True,
-                maintain_order="left",
-            )[_ID]
-            return ids
-
-        ids = lookup(keys)
+        keys, k = self._aligned(self._keys if self._keys is not None else k.clear(), k)
+        ids = self._lookup(k, keys)
         if ids.null_count() == 0:
             return ids, keys
         new = k.filter(ids.is_null()).unique(maintain_order=True)
         keys = pl.concat([keys, new])
-        return lookup(keys), keys
+        return self._lookup(k, keys), keys
 
     def update(self, batch: pl.DataFrame) -> pl.DataFrame:
         """Run a batch through every key's states; return it with the row outputs.
@@ -382,7 +396,7 @@ class Tracker:
         ----------
         key
             The key: a value for one ``by`` column, a tuple for several; ``None`` forgets
-            every key. ``KeyError`` if the key was never seen.
+            every key (a null key is ``(None,)``). ``KeyError`` if the key was never seen.
 
         Examples
         --------
@@ -451,6 +465,7 @@ class Tracker:
         """
         if not isinstance(other, Tracker):
             raise TypeError(f"can only merge a Tracker, got {type(other).__name__}")
+        other = _copy.copy(other) if other is self else other  # a.merge(a): a's rows twice
         if (self._spec(), self._by, self._time) != (other._spec(), other._by, other._time):
             raise ValueError(
                 f"cannot merge trackers of different statistics or columns: {self!r} and {other!r}"
@@ -460,25 +475,16 @@ class Tracker:
             targets = [0] * len(other)
             self._core.merge(other._core, targets, max(n, len(other)))
             return self
+        if other._keys is None:  # `other` saw no batch: no keys, no dtypes to join on
+            return self
         theirs = other.keys()
-        mine = self._keys if self._keys is not None else theirs.clear()
-        if other._keys is not None and mine.schema != theirs.schema:
-            raise TypeError(
-                f"cannot merge trackers whose keys have different dtypes ({mine.schema} and "
-                f"{theirs.schema})"
-            )
-        joined = theirs.join(
-            mine.with_row_index(_ID),
-            on=self._by,
-            how="left",
-            nulls_equal=True,
-            maintain_order="left",
-        )[_ID]
+        mine, theirs = self._aligned(
+            self._keys if self._keys is not None else theirs.clear(), theirs
+        )
+        joined = self._lookup(theirs, mine)
         is_new = joined.is_null()
-        new_ids = pl.Series(range(n, n + int(is_new.sum())), dtype=pl.UInt32)
-        targets = joined.to_list()
-        it = iter(new_ids.to_list())
-        targets = [t if t is not None else next(it) for t in targets]
+        new_ids = iter(range(n, n + int(is_new.sum())))  # keys new here, in their order
+        targets = [t if t is not None else next(new_ids) for t in joined.to_list()]
         keys = pl.concat([mine, theirs.filter(is_new)]) if len(other) else mine
         self._core.merge(other._core, targets, keys.height)
         self._keys = keys

@@ -184,8 +184,8 @@ impl Groups {
     }
 }
 
-/// A value column as f64 with its validity (None: no nulls).
-fn f64_column(s: &Series) -> PyResult<(Vec<f64>, Option<Bitmap>)> {
+/// A value column as f64, in grouped order when grouped, with its validity (None: no nulls).
+fn f64_column(s: &Series, groups: Option<&Groups>) -> PyResult<(Vec<f64>, Option<Bitmap>)> {
     let bad = || {
         PyTypeError::new_err(format!(
             "column '{}' must hold numbers, got dtype {}",
@@ -201,8 +201,15 @@ fn f64_column(s: &Series) -> PyResult<(Vec<f64>, Option<Bitmap>)> {
     let Some(arr) = ca.downcast_iter().next() else {
         return Ok((Vec::new(), None));
     };
-    let valid = arr.validity().filter(|v| v.unset_bits() > 0).cloned();
-    Ok((arr.values().as_slice().to_vec(), valid))
+    let values = arr.values().as_slice();
+    let valid = arr.validity().filter(|v| v.unset_bits() > 0);
+    Ok(match groups {
+        Some(g) => (
+            g.gather(values),
+            valid.map(|v| g.order.iter().map(|&i| v.get_bit(i as usize)).collect()),
+        ),
+        None => (values.to_vec(), valid.cloned()),
+    })
 }
 
 fn series_of(name: &str, arr: PrimitiveArray<f64>) -> Series {
@@ -333,16 +340,25 @@ impl TrackerCore {
             return Err(PyValueError::new_err("Tracker: key ids out of range"));
         }
         // Decode every column before any state changes.
-        let mut values = Vec::with_capacity(columns.len());
+        let times = self.times_of(times.as_ref().map(|s| &s.0), time_name)?;
+        let single = n_keys == 1;
+        let groups = (!single).then(|| Groups::of(&id_values, n_keys));
+        // Each distinct column is decoded (and grouped) once, whatever the statistics on it.
+        let mut distinct: Vec<(&str, (Vec<f64>, Option<Bitmap>))> = Vec::new();
+        let mut column_of = Vec::with_capacity(columns.len());
         for c in &columns {
             if c.0.len() != n {
                 return Err(PyValueError::new_err("Tracker: column lengths differ"));
             }
-            values.push(f64_column(&c.0)?);
+            let name = c.0.name().as_str();
+            match distinct.iter().position(|(d, _)| *d == name) {
+                Some(i) => column_of.push(i),
+                None => {
+                    column_of.push(distinct.len());
+                    distinct.push((name, f64_column(&c.0, groups.as_ref())?));
+                }
+            }
         }
-        let times = self.times_of(times.as_ref().map(|s| &s.0), time_name)?;
-        let single = n_keys == 1;
-        let groups = (!single).then(|| Groups::of(&id_values, n_keys));
         let range = |k: usize| match &groups {
             Some(g) => g.range(k),
             None => 0..n,
@@ -370,20 +386,9 @@ impl TrackerCore {
             }
         }
         let mut outputs = Vec::with_capacity(self.templates.len());
-        for (s, (vals, valid)) in values.into_iter().enumerate() {
+        for (s, &c) in column_of.iter().enumerate() {
             let takes_time = self.templates[s].clock().is_some();
-            let (vals, valid) = match &groups {
-                Some(g) => {
-                    let valid = valid.map(|v| {
-                        g.order
-                            .iter()
-                            .map(|&i| v.get_bit(i as usize))
-                            .collect::<Bitmap>()
-                    });
-                    (g.gather(&vals), valid)
-                }
-                None => (vals, valid),
-            };
+            let (vals, valid) = &distinct[c].1;
             let mut out = Running::with_capacity(n);
             for k in 0..n_keys {
                 let r = range(k);
