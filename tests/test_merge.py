@@ -831,9 +831,9 @@ def test_later_stream_starting_before_the_last_time_is_refused(spec: Spec) -> No
     a = feed(spec, [1.0, 2.0, None, 3.0], to_times(spec.time, ints_a))
     b = feed(spec, [4.0, None, 5.0], to_times(spec.time, ints_b))
     before = (state(a), state(b), a.get(), b.get())
-    with pytest.raises(
-        ValueError, match=r"cannot merge: the later stream starts at .* before the last time"
-    ):
+    # The windows' wording ("cannot merge: the later stream starts at ...") and the EW's
+    # ("time went backwards: ...") differ; both say this.
+    with pytest.raises(ValueError, match="before the last time"):
         a.merge(b)
     with pytest.raises(ValueError, match="before the last time"):
         a + b
