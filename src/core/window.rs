@@ -352,9 +352,15 @@ impl<Q: Fifo> Window<Q> {
         }
         if let (Some(first), Some(last)) = (later.clock.first, self.clock.last) {
             if first < last {
+                let kind = match &self.span {
+                    Span::Time { kind, .. } => *kind,
+                    _ => TimeKind::Index,
+                };
                 return Err(StatError::InvalidOperation(format!(
-                    "cannot merge: the later stream starts at {first}, before the last time \
-                     {last} of the earlier one (merge states in stream order)"
+                    "cannot merge: the later stream starts at {}, before the last time {} of \
+                     the earlier one (merge states in stream order)",
+                    show_time(kind, first),
+                    show_time(kind, last)
                 )));
             }
         }
@@ -470,6 +476,44 @@ impl<Q: Fifo> Window<Q> {
         }
         Ok(())
     }
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// A time as messages show it: an int as it is, an instant as ISO 8601 (UTC, to the ns).
+pub fn show_time(kind: TimeKind, t: i64) -> String {
+    if kind == TimeKind::Index {
+        return t.to_string();
+    }
+    const NS_S: i64 = 1_000_000_000;
+    const NS_DAY: i64 = 86_400 * NS_S;
+    let (days, ns) = (t.div_euclid(NS_DAY), t.rem_euclid(NS_DAY));
+    let (y, m, d) = civil_from_days(days);
+    let secs = ns / NS_S;
+    let frac = ns % NS_S;
+    let mut out = format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
+        secs / 3_600,
+        secs / 60 % 60,
+        secs % 60
+    );
+    if frac != 0 {
+        let digits = format!("{frac:09}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out
 }
 
 /// Whether time `t` may follow the latest time seen, `last` (times never go backwards):

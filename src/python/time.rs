@@ -20,6 +20,7 @@ use pyo3_polars::PySeries;
 
 use super::plumbing::{batch_of, count, type_name, value_error, Arg, Batch};
 use crate::core::sweep::Running;
+pub use crate::core::window::show_time;
 use crate::core::window::{run_by, Closed, Span, TimeKind, Windowed};
 use crate::core::{StatError, Statistic};
 use crate::expressions::series::{output_dtype, to_array};
@@ -342,42 +343,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of a day count from 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// A time as messages show it: an int as it is, an instant as ISO 8601 (UTC, to the ns).
-pub fn show_time(kind: TimeKind, t: i64) -> String {
-    if kind == TimeKind::Index {
-        return t.to_string();
-    }
-    let (days, ns) = (t.div_euclid(NS_DAY), t.rem_euclid(NS_DAY));
-    let (y, m, d) = civil_from_days(days);
-    let secs = ns / NS_S;
-    let frac = ns % NS_S;
-    let mut out = format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        secs / 3_600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if frac != 0 {
-        let digits = format!("{frac:09}");
-        out.push('.');
-        out.push_str(digits.trim_end_matches('0'));
-    }
-    out
 }
 
 fn is_numpy(obj: &Bound<'_, PyAny>) -> bool {
