@@ -127,7 +127,300 @@ impl Fraction {
     }
 }
 
+/// What a row-decayed state keeps so that a later stream can be merged after it (see
+/// [`EwMean::merge`]): the decaying steps its rows took, the weights before its trailing
+/// nulls, and what its first value's share of the total weight is made of.
+///
+/// All of it changes at null rows only, never on the path of a value: more work there (even
+/// a store or a call on a branch rarely taken) made LLVM keep the sweeps' state in memory
+/// rather than in registers, which doubled the time per row.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+struct Steps {
+    /// The null rows that aged the weights (every null row unless `ignore_nulls`), leading
+    /// nulls included: a fresh state ignores those, but in a merged stream they age the
+    /// earlier part. With the values, they are the stream's decaying steps.
+    nulls: u64,
+    /// The nulls before the first value, once a later run of nulls has begun (before that,
+    /// `gap` when `gap_after` is 0).
+    lead: u64,
+    /// The latest run of nulls: `gap` nulls after the first `gap_after` values; they are
+    /// trailing while no value has come since (`count == gap_after`).
+    gap: u64,
+    gap_after: u64,
+    /// The total weight and Σw² when that run began (the variance uses the latter): what
+    /// they were just after the last value, before the nulls decayed them (perhaps to 0).
+    gap_weight: f64,
+    gap_sq_sum: f64,
+    /// The total weight at the end of that run (decayed by it).
+    gap_end_weight: f64,
+    /// With `adjust=False` (unused otherwise): the first value's share of the total weight
+    /// after the first `share_at` values (1 after the first). Each later value multiplies it
+    /// by `1 - f`, which is the same for every value with the total weight 1 of a value
+    /// before it (`1 - alpha / (1 - alpha + alpha)`), and differs for a value after a run of
+    /// nulls: `folded` is the product of those values' `1 - f` since `share_at` (there are
+    /// `irregular` of them), except for the value after the latest run, if any.
+    share: f64,
+    share_at: u64,
+    folded: f64,
+    irregular: u64,
+}
+
+/// `x^n` for a count.
+fn pow(x: f64, n: u64) -> f64 {
+    x.powf(n as f64)
+}
+
+/// The weights `(Σw, Σw²)` decayed by `n` null rows as the kernels do it, one row at a time
+/// (up to 4096 rows, then `pow`): bit for bit as feeding the nulls. It matters where a
+/// single value carries the weight: the unbiased variance is then `0 / ((Σw)² - Σw²)`, null
+/// or 0 depending on the last bits of both.
+fn decay_by_nulls(weights: (f64, f64), alpha: f64, n: u64) -> (f64, f64) {
+    const ROW_BY_ROW: u64 = 4096;
+    let beta = 1.0 - alpha;
+    let (mut w, mut sq) = weights;
+    for _ in 0..n.min(ROW_BY_ROW) {
+        if w == 0.0 && sq == 0.0 {
+            return (w, sq);
+        }
+        w *= beta;
+        sq *= beta * beta;
+    }
+    if n > ROW_BY_ROW {
+        let d = pow(beta, n - ROW_BY_ROW);
+        (w, sq) = (w * d, sq * (d * d));
+    }
+    (w, sq)
+}
+
+/// What the older values keep of the total weight when a value comes, with total weight
+/// `weight` before it (as [`EwMean`]'s kernel computes it).
+fn rest_after(weight: f64, opts: &EwmOptions) -> f64 {
+    let a = opts.new_weight();
+    1.0 - a / (weight * (1.0 - opts.alpha) + a)
+}
+
+impl Steps {
+    const FRESH: Steps = Steps {
+        nulls: 0,
+        lead: 0,
+        gap: 0,
+        gap_after: 0,
+        gap_weight: 0.0,
+        gap_sq_sum: 0.0,
+        gap_end_weight: 0.0,
+        share: 1.0,
+        share_at: 1,
+        folded: 1.0,
+        irregular: 0,
+    };
+
+    /// `n > 0` decaying null rows after `count` values: `before` the total weight and Σw²
+    /// before them, `end_weight` the total weight after them.
+    #[inline(always)]
+    fn nulls(
+        &mut self,
+        n: u64,
+        count: u64,
+        before: (f64, f64),
+        end_weight: f64,
+        opts: &EwmOptions,
+    ) {
+        if count != self.gap_after {
+            self.new_gap(count, before, opts);
+        }
+        self.gap += n;
+        self.nulls += n;
+        self.gap_end_weight = end_weight;
+    }
+
+    /// A run of nulls begins after `count` values, values having come since the previous
+    /// run: the value after that run counts as irregular, or the run was the leading one.
+    /// Out of line: inlined, it made the masked sweeps' loops too large to inline their row
+    /// iterator (a call per row).
+    #[cold]
+    #[inline(never)]
+    fn new_gap(&mut self, count: u64, before: (f64, f64), opts: &EwmOptions) {
+        if self.gap_after == 0 {
+            self.lead = self.gap;
+        }
+        if self.pending() {
+            self.folded *= rest_after(self.gap_end_weight, opts);
+            self.irregular += 1;
+        }
+        self.gap = 0;
+        self.gap_after = count;
+        (self.gap_weight, self.gap_sq_sum) = before;
+    }
+
+    /// Whether the latest run of nulls came after the first value and after `share_at`
+    /// (values came after it: the caller knows that).
+    fn pending(&self) -> bool {
+        self.gap > 0 && self.gap_after >= self.share_at
+    }
+
+    /// The nulls before the first value (when there is one).
+    fn lead(&self) -> u64 {
+        if self.gap_after == 0 {
+            self.gap
+        } else {
+            self.lead
+        }
+    }
+
+    /// The nulls after the last value.
+    fn trailing(&self, count: u64) -> u64 {
+        if count == self.gap_after {
+            self.gap
+        } else {
+            0
+        }
+    }
+
+    /// The total weight and Σw² just after the last value (`weight` and `sq_sum` now).
+    fn at_last_value(&self, count: u64, weight: f64, sq_sum: f64) -> (f64, f64) {
+        if self.trailing(count) > 0 {
+            (self.gap_weight, self.gap_sq_sum)
+        } else {
+            (weight, sq_sum)
+        }
+    }
+
+    /// The first value's share of the total weight after `count > 0` values, with
+    /// `adjust=False`.
+    fn share_now(&self, count: u64, opts: &EwmOptions) -> f64 {
+        let (mut share, mut irregular) = (self.share * self.folded, self.irregular);
+        if count > self.gap_after && self.pending() {
+            share *= rest_after(self.gap_end_weight, opts);
+            irregular += 1;
+        }
+        let regular = count.saturating_sub(self.share_at + irregular);
+        share * pow(rest_after(1.0, opts), regular)
+    }
+
+    /// The steps of a merge of two parts with values (see [`EwMean::merge`]): `at_last` the
+    /// merged total weight and Σw² after `later`'s last value, `weight` the merged total
+    /// weight now, `share` the merged first value's share.
+    fn merged(
+        &self,
+        counts: (u64, u64),
+        later: &Steps,
+        at_last: (f64, f64),
+        weight: f64,
+        share: f64,
+    ) -> Steps {
+        let count = counts.0 + counts.1;
+        let gap = later.trailing(counts.1);
+        Steps {
+            nulls: self.nulls + later.nulls,
+            lead: self.lead(),
+            gap,
+            gap_after: count,
+            gap_weight: at_last.0,
+            gap_sq_sum: at_last.1,
+            gap_end_weight: if gap > 0 { weight } else { 0.0 },
+            share,
+            share_at: count,
+            folded: 1.0,
+            irregular: 0,
+        }
+    }
+
+    /// An earlier part of `nulls` nulls only, before this state's rows.
+    fn after_nulls(&mut self, nulls: u64) {
+        self.nulls += nulls;
+        if self.gap_after == 0 {
+            // The latest run is the leading one: it grows.
+            self.gap += nulls;
+        } else {
+            self.lead += nulls;
+        }
+    }
+
+    fn validate(&self, count: u64) -> Result<(), StatError> {
+        let s = self;
+        let consistent = s.lead <= s.nulls
+            && s.gap <= s.nulls
+            && s.gap_after <= count
+            && (count > 0 || (s.lead == 0 && s.gap == s.nulls && s.gap_after == 0))
+            && s.share_at >= 1
+            && s.share_at <= count.max(1)
+            && s.irregular <= count
+            && count.checked_add(s.nulls).is_some();
+        if !consistent {
+            return Err(StatError::InvalidState(format!(
+                "inconsistent step counts ({count} values, {} nulls, {} before the first \
+                 value, {} after value {}, first value's share kept at value {})",
+                s.nulls, s.lead, s.gap, s.gap_after, s.share_at
+            )));
+        }
+        for (what, v) in [("first value's share", s.share), ("folded share", s.folded)] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(StatError::InvalidState(format!(
+                    "the {what} {v} is not in [0, 1]"
+                )));
+            }
+        }
+        check_weight(s.gap_weight)?;
+        check_weight(s.gap_sq_sum)?;
+        check_weight(s.gap_end_weight)
+    }
+}
+
+/// How the two parts of a merge weigh against each other (both hold values).
+enum Join {
+    /// `adjust=True`: absolute weights. Up to `later`'s last value the earlier part's
+    /// weights decay by `decay`; `r` and `rest` are then the two parts' shares of the merged
+    /// total weight `total`.
+    Adjusted {
+        decay: f64,
+        r: f64,
+        rest: f64,
+        total: f64,
+    },
+    /// `adjust=False`: `later`'s first value keeps `k` of the lump {earlier part, itself}
+    /// where a fresh run gave it everything, so that of its final share `p` the earlier part
+    /// gets `q = p (1 - k)`.
+    Recursive { k: f64, p: f64, q: f64 },
+}
+
+impl EwmOptions {
+    /// The weights of a merge: `weight` the earlier part's total weight (decayed by its
+    /// trailing nulls), `later` the later part's steps, `later_count` its values and
+    /// `later_weight` its total weight just after its last value.
+    fn join(&self, weight: f64, later: &Steps, later_count: u64, later_weight: f64) -> Join {
+        let beta = 1.0 - self.alpha;
+        if self.adjust {
+            let steps = later_count + later.nulls - later.trailing(later_count);
+            let decay = pow(beta, steps);
+            let earlier = weight * decay;
+            let total = earlier + later_weight;
+            Join::Adjusted {
+                decay,
+                r: earlier / total,
+                rest: later_weight / total,
+                total,
+            }
+        } else {
+            // `later`'s first value meets the earlier weight aged by the nulls before it and
+            // by its own step: of the total `w + alpha` it gets `alpha`, the earlier part `w`.
+            let w = weight * pow(beta, later.lead() + 1);
+            let total = w + self.alpha;
+            let p = later.share_now(later_count, self);
+            Join::Recursive {
+                k: self.alpha / total,
+                p,
+                q: p * (w / total),
+            }
+        }
+    }
+}
+
 /// Exponentially weighted mean, `pl.Expr.ewm_mean`.
+///
+/// Merge (see [`EwMean::merge`]): the exact composition of the two recursions, `adjust`,
+/// `ignore_nulls` and `min_samples` included. `later`'s rows age this state's weights by
+/// `1 - alpha` per decaying step (each value, and each null unless `ignore_nulls`: `later`'s
+/// leading nulls too), so the state keeps its [`Steps`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EwMean {
     opts: EwmOptions,
@@ -135,6 +428,9 @@ pub struct EwMean {
     /// Total weight of the observations so far, relative to the newest one's.
     weight: f64,
     count: u64,
+    /// The first value.
+    first: f64,
+    steps: Steps,
     #[serde(skip)]
     fraction: Fraction,
 }
@@ -147,6 +443,8 @@ impl EwMean {
             mean: 0.0,
             weight: 0.0,
             count: 0,
+            first: 0.0,
+            steps: Steps::FRESH,
             fraction: Fraction::default(),
         })
     }
@@ -162,6 +460,7 @@ impl Kernel for EwMean {
                 self.mean = x;
                 self.weight = 1.0;
                 self.count = 1;
+                self.first = x;
             }
             Some(x) => {
                 let a = o.new_weight();
@@ -172,8 +471,12 @@ impl Kernel for EwMean {
                 self.count += 1;
             }
             None => {
-                if self.count > 0 && !o.ignore_nulls {
+                // Before the first value the weight is 0 and stays 0.
+                if !o.ignore_nulls {
+                    let before = self.weight;
                     self.weight *= 1.0 - o.alpha;
+                    self.steps
+                        .nulls(1, self.count, (before, 0.0), self.weight, o);
                 }
                 return None;
             }
@@ -182,9 +485,79 @@ impl Kernel for EwMean {
     }
 }
 
+/// The merged mean when either part's mean is not finite, as one pass gives it: the
+/// recursion `m += (x - m) f` (`f > 0`) turns a non-finite mean into NaN at the next value,
+/// and a finite one into the class of a non-finite value. So the one-pass mean is NaN when
+/// the earlier part's is not finite, and otherwise `later`'s (±inf or NaN).
+#[inline]
+fn non_finite_mean(earlier: f64, later: f64) -> f64 {
+    if earlier.is_finite() {
+        later
+    } else {
+        f64::NAN
+    }
+}
+
 impl Merge for EwMean {
-    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
-        Err(StatError::NotMergeable("TODO".into()))
+    /// `later`'s rows after this state's: the exact composition of the recursions (to
+    /// rounding). Either part without values is the identity, except that a part of nulls
+    /// only still ages the weights, as feeding those nulls would. Otherwise, with `D` the
+    /// decay of `later`'s steps up to its last value (`(1 - alpha)^n`) and `W` the total
+    /// weights (`W_b` just after `later`'s last value):
+    /// - `adjust=True`: `m = m_b + r (m_a - m_b)`, `r = W_a D / (W_a D + W_b)`;
+    /// - `adjust=False`: `later`'s first value `x1`, `g` nulls after `W_a`, gets
+    ///   `k = alpha / (W_a (1 - alpha)^(g+1) + alpha)` of the lump {this state's values,
+    ///   `x1`} where a fresh run gave it everything; of its final share `p`, `q = p (1 - k)`
+    ///   goes to this state's values: `m = m_b + q (m_a - x1)`.
+    ///
+    /// A non-finite mean follows the one-pass arithmetic (NaN once the earlier part's is not
+    /// finite, else `later`'s).
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        let o = self.opts;
+        if later.count == 0 {
+            let n = later.steps.nulls;
+            if n > 0 {
+                let before = self.weight;
+                self.weight = decay_by_nulls((before, 0.0), o.alpha, n).0;
+                self.steps
+                    .nulls(n, self.count, (before, 0.0), self.weight, &o);
+            }
+            return Ok(());
+        }
+        if self.count == 0 {
+            let nulls = self.steps.nulls;
+            *self = later.clone();
+            self.steps.after_nulls(nulls);
+            return Ok(());
+        }
+        let (later_weight, _) = later.steps.at_last_value(later.count, later.weight, 0.0);
+        let join = o.join(self.weight, &later.steps, later.count, later_weight);
+        let (to_earlier, pivot, at_last, weight) = match join {
+            Join::Adjusted { r, total, .. } => {
+                let gap = later.steps.trailing(later.count);
+                let weight = total * pow(1.0 - o.alpha, gap);
+                (r, later.mean, total, weight)
+            }
+            Join::Recursive { q, .. } => (q, later.first, 1.0, later.weight),
+        };
+        let share = self.steps.share_now(self.count, &o) * to_earlier;
+        self.mean = if self.mean.is_finite() && later.mean.is_finite() {
+            later.mean + to_earlier * (self.mean - pivot)
+        } else {
+            non_finite_mean(self.mean, later.mean)
+        };
+        self.weight = weight;
+        self.steps = self.steps.merged(
+            (self.count, later.count),
+            &later.steps,
+            (at_last, 0.0),
+            weight,
+            share,
+        );
+        self.count += later.count;
+        self.fraction = Fraction::default();
+        Ok(())
     }
 }
 
@@ -198,7 +571,8 @@ impl Statistic for EwMean {
     fn validate(&self) -> Result<(), StatError> {
         self.opts.validate()?;
         decoded::counts_fit(&self.options())?;
-        check_weight(self.weight)
+        check_weight(self.weight)?;
+        self.steps.validate(self.count)
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -243,6 +617,9 @@ impl EwVarOptions {
 /// West's weighted update of the mean and the (biased) variance, which works with deviations
 /// from the running mean and so keeps full precision on data far from zero. The unbiased
 /// estimate scales by `(Σw)² / ((Σw)² − Σw²)`, as pandas' and Polars' ewm do.
+///
+/// Merge (see [`EwVar::merge`]): the weights of [`EwMean::merge`], the biased variances
+/// combined as weighted groups, and `Σw²` following the weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EwVar {
     opts: EwVarOptions,
@@ -260,6 +637,7 @@ pub struct EwVar {
     /// Σw², on the same scale as `weight`.
     weight_sq_sum: f64,
     count: u64,
+    steps: Steps,
     #[serde(skip)]
     fraction: Fraction,
     #[serde(skip)]
@@ -313,6 +691,7 @@ impl EwVar {
             weight: 0.0,
             weight_sq_sum: 0.0,
             count: 0,
+            steps: Steps::FRESH,
             fraction: Fraction::default(),
             correction: Correction::default(),
         })
@@ -380,8 +759,12 @@ impl Kernel for EwVar {
                 self.count += 1;
             }
             None => {
-                if self.count > 0 && !self.opts.ignore_nulls {
+                // Before the first value the weights are 0 and stay 0.
+                if !self.opts.ignore_nulls {
+                    let before = (self.weight, self.weight_sq_sum);
                     self.decay();
+                    let o = self.opts.ewm();
+                    self.steps.nulls(1, self.count, before, self.weight, &o);
                 }
                 return None;
             }
@@ -394,8 +777,94 @@ impl Kernel for EwVar {
 }
 
 impl Merge for EwVar {
-    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
-        Err(StatError::NotMergeable("TODO".into()))
+    /// `later`'s rows after this state's, with [`EwMean::merge`]'s weights; `d` is the
+    /// difference of the means (in this state's shifted coordinates), `v` the biased
+    /// variances:
+    /// - `adjust=True` (Chan): `v = r v_a + (1 - r) v_b + r (1 - r) d²`,
+    ///   `Σw² = D² Σw²_a + Σw²_b`;
+    /// - `adjust=False` (shares summing to 1): with `d = m_a - x1`, `e = x1 - m_b`,
+    ///   `v = v_b + q v_a + q (1 - q) d² + 2 q d e` and the squared shares
+    ///   `s = s_b - p² (1 - k²) + q² s_a` (`x1`'s share `p` becomes `k p`, the earlier
+    ///   part's shares scale by `q`).
+    ///
+    /// As in one pass, a non-finite value in either part makes the variance of a merge of
+    /// two parts with values NaN.
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        let o = self.opts.ewm();
+        if later.count == 0 {
+            let n = later.steps.nulls;
+            if n > 0 {
+                let before = (self.weight, self.weight_sq_sum);
+                (self.weight, self.weight_sq_sum) = decay_by_nulls(before, o.alpha, n);
+                self.steps.nulls(n, self.count, before, self.weight, &o);
+            }
+            return Ok(());
+        }
+        if self.count == 0 {
+            let nulls = self.steps.nulls;
+            *self = later.clone();
+            self.steps.after_nulls(nulls);
+            return Ok(());
+        }
+        let (later_weight, later_sq) =
+            later
+                .steps
+                .at_last_value(later.count, later.weight, later.weight_sq_sum);
+        let (own_weight, own_sq) =
+            self.steps
+                .at_last_value(self.count, self.weight, self.weight_sq_sum);
+        // `later`'s mean relative to this state's shift (its first value is `later.shift`).
+        let offset = later.shift - self.shift;
+        let later_mean = later.mean + offset;
+        let join = o.join(self.weight, &later.steps, later.count, later_weight);
+        let (mean, var, at_last, weights, to_earlier) = match join {
+            Join::Adjusted {
+                decay,
+                r,
+                rest,
+                total,
+            } => {
+                let d = self.mean - later_mean;
+                let var = r * self.var + rest * later.var + r * rest * d * d;
+                let sq = self.weight_sq_sum * (decay * decay) + later_sq;
+                let g = pow(1.0 - o.alpha, later.steps.trailing(later.count));
+                let weights = (total * g, sq * (g * g));
+                (later_mean + r * d, var, (total, sq), weights, r)
+            }
+            Join::Recursive { k, p, q } => {
+                let d = self.mean - offset;
+                let e = -later.mean;
+                let var = later.var + q * self.var + q * (1.0 - q) * d * d + 2.0 * q * d * e;
+                // With adjust=False the weights just after a value sum to 1: Σw² is then the
+                // sum of the squared shares.
+                debug_assert!(own_weight == 1.0 && later_weight == 1.0);
+                let s = later_sq - p * p * (1.0 - k * k) + q * q * own_sq;
+                let s = s.clamp(0.0, 1.0);
+                let w = later.weight;
+                (later_mean + q * d, var, (1.0, s), (w, s * (w * w)), q)
+            }
+        };
+        if self.mean.is_finite() && later.mean.is_finite() {
+            self.mean = mean;
+            // Rounding may leave a variance of 0 a hair below it.
+            self.var = if var > 0.0 { var } else { 0.0 };
+        } else {
+            self.mean = f64::NAN;
+            self.var = f64::NAN;
+        }
+        (self.weight, self.weight_sq_sum) = weights;
+        let share = self.steps.share_now(self.count, &o) * to_earlier;
+        self.steps = self.steps.merged(
+            (self.count, later.count),
+            &later.steps,
+            at_last,
+            self.weight,
+            share,
+        );
+        self.count += later.count;
+        self.fraction = Fraction::default();
+        Ok(())
     }
 }
 
@@ -410,7 +879,16 @@ impl Statistic for EwVar {
         self.opts.ewm().validate()?;
         decoded::counts_fit(&self.options())?;
         check_weight(self.weight)?;
-        check_weight(self.weight_sq_sum)
+        check_weight(self.weight_sq_sum)?;
+        self.steps.validate(self.count)?;
+        // NaN is a legitimate variance (non-finite data); a negative one is not.
+        if self.var < 0.0 {
+            return Err(StatError::InvalidState(format!(
+                "negative variance {}",
+                self.var
+            )));
+        }
+        Ok(())
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -420,7 +898,8 @@ impl Statistic for EwVar {
     }
 }
 
-/// Exponentially weighted standard deviation, `pl.Expr.ewm_std`: the square root of [`EwVar`].
+/// Exponentially weighted standard deviation, `pl.Expr.ewm_std`: the square root of [`EwVar`]
+/// (merged as [`EwVar`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EwStd(EwVar);
 
@@ -439,8 +918,10 @@ impl Kernel for EwStd {
 }
 
 impl Merge for EwStd {
-    fn merge(&mut self, _later: &Self) -> Result<(), StatError> {
-        Err(StatError::NotMergeable("TODO".into()))
+    /// [`EwVar::merge`].
+    fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
+        self.0.merge(&later.0)
     }
 }
 
@@ -1023,5 +1504,617 @@ mod tests {
             b[i] ^= (seed >> 13) as u8 | 1;
             let _ = snapshot::decode::<RollingEwMean>(&b);
         }
+    }
+}
+
+/// Merges of the cumulative EW statistics against one pass over the concatenated rows.
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use crate::core::snapshot;
+    use std::fmt::Debug;
+
+    /// SplitMix64: a small deterministic generator.
+    pub(crate) struct Gen(pub u64);
+
+    impl Gen {
+        pub fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        /// Uniform in [0, 1).
+        pub fn unit(&mut self) -> f64 {
+            (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        }
+        pub fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Rows around `centre` (spread ~1), ~25% nulls (sometimes in runs), and with
+    /// `non_finite` an occasional NaN or ±inf.
+    fn rows(g: &mut Gen, n: usize, centre: f64, non_finite: bool) -> Vec<Option<f64>> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let u = g.unit();
+            if u < 0.05 {
+                out.extend(std::iter::repeat_n(None, 1 + g.below(5)));
+            } else if u < 0.25 {
+                out.push(None);
+            } else if non_finite && u < 0.29 {
+                out.push(Some(
+                    [f64::NAN, f64::INFINITY, f64::NEG_INFINITY][g.below(3)],
+                ));
+            } else {
+                let z = (0..4).map(|_| g.unit()).sum::<f64>() - 2.0;
+                out.push(Some(centre + 1.7 * z));
+            }
+        }
+        out.truncate(n);
+        out
+    }
+
+    fn feed<S: Kernel>(s: &mut S, xs: &[Option<f64>]) -> Vec<Option<f64>> {
+        xs.iter().map(|&x| s.update(x)).collect()
+    }
+
+    /// Same class (null, NaN, the same infinity), and finite values within `rel` relative,
+    /// or `floor` absolute.
+    fn agree_within(got: Option<f64>, want: Option<f64>, rel: f64, floor: f64) -> bool {
+        match (got, want) {
+            (None, None) => true,
+            (Some(g), Some(w)) if !w.is_finite() => {
+                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan())
+            }
+            (Some(g), Some(w)) => g.is_finite() && (g - w).abs() <= rel * w.abs() + floor,
+            _ => false,
+        }
+    }
+
+    fn agree(got: Option<f64>, want: Option<f64>, floor: f64) -> bool {
+        agree_within(got, want, 1e-12, floor)
+    }
+
+    /// A statistic under test: how to build it and how far from 0 its rounding may reach.
+    struct Case<S> {
+        make: Box<dyn Fn() -> S>,
+        /// The absolute error allowed, from the largest finite |value| of the rows: an EW
+        /// mean or variance is a weighted sum, whose rounding error (one pass or merged)
+        /// scales with the data, not with the result (which may be near 0).
+        floor: fn(Scale) -> f64,
+        /// The condition of the estimate in a (one-pass) state: the unbiased variance
+        /// divides the biased one by `1 - Σw²/(Σw)²`, computed from `Σw²` (the state holds
+        /// it, as Polars' kernel): that divides the biased variance's rounding too, and adds
+        /// a relative error ~`eps / (1 - Σw²/(Σw)²)`, in one pass and merged alike. The
+        /// tolerances scale by it; 1 for the rest.
+        cond: fn(&S) -> f64,
+        /// Compare the squares (a standard deviation: the variance's rounding, carried
+        /// through the square root, is not relative near 0).
+        squared: bool,
+        what: String,
+    }
+
+    impl<S: Statistic> Case<S> {
+        fn agree(&self, got: Option<f64>, want: Option<f64>, state: &S, floor: f64) -> bool {
+            let cond = (self.cond)(state);
+            let (rel, floor) = (1e-12 * cond, floor * cond);
+            if self.squared {
+                let sq = |v: Option<f64>| v.map(|v| v * v);
+                agree_within(sq(got), sq(want), 2.0 * rel, floor)
+            } else {
+                agree_within(got, want, rel, floor)
+            }
+        }
+    }
+
+    fn var_cond(v: &EwVar) -> f64 {
+        if v.opts.bias {
+            1.0
+        } else {
+            unbiasing_factor(v.weight, v.weight_sq_sum).max(1.0)
+        }
+    }
+
+    /// The data's scale: its largest finite |value| and the range of its finite values.
+    #[derive(Clone, Copy)]
+    struct Scale {
+        abs: f64,
+        range: f64,
+    }
+
+    fn scale_of(parts: &[&[Option<f64>]]) -> Scale {
+        let finite = || {
+            parts
+                .iter()
+                .flat_map(|p| p.iter())
+                .flatten()
+                .filter(|x| x.is_finite())
+        };
+        let (lo, hi) = finite().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+        Scale {
+            abs: finite().fold(0.0f64, |m, x| m.max(x.abs())),
+            range: if hi >= lo { hi - lo } else { 0.0 },
+        }
+    }
+
+    fn scale(xs: &[Option<f64>]) -> f64 {
+        xs.iter()
+            .flatten()
+            .filter(|x| x.is_finite())
+            .fold(0.0f64, |m, x| m.max(x.abs()))
+    }
+
+    /// `merge(first k rows, rest)` for every `k`, against one pass: the estimate, and the
+    /// outputs of both states fed `more` rows (and their estimates after).
+    fn check_splits<S: Statistic + Debug>(c: &Case<S>, xs: &[Option<f64>], more: &[Option<f64>]) {
+        let floor = (c.floor)(scale_of(&[xs, more]));
+        let mut one = (c.make)();
+        feed(&mut one, xs);
+        let want = one.get();
+        let mut cont = one.clone();
+        let want_more: Vec<(Option<f64>, S)> = more
+            .iter()
+            .map(|&x| (cont.update(x), cont.clone()))
+            .collect();
+        for k in 0..=xs.len() {
+            let mut a = (c.make)();
+            feed(&mut a, &xs[..k]);
+            let mut b = (c.make)();
+            feed(&mut b, &xs[k..]);
+            a.merge(&b).unwrap();
+            let ctx = || format!("{} split {k} of {xs:?}", c.what);
+            assert!(
+                c.agree(a.get(), want, &one, floor),
+                "{}: {:?} vs {want:?}",
+                ctx(),
+                a.get()
+            );
+            let got_more = feed(&mut a, more);
+            for (i, (g, (w, st))) in got_more.iter().zip(&want_more).enumerate() {
+                assert!(
+                    c.agree(*g, *w, st, floor),
+                    "{} then row {i}: {g:?} vs {w:?}",
+                    ctx()
+                );
+            }
+            // The merged and continued state, merged after `more` rows: `more`, `xs`, `more`.
+            let mut z = (c.make)();
+            feed(&mut z, more);
+            z.merge(&a).unwrap();
+            let mut whole = (c.make)();
+            feed(&mut whole, more);
+            feed(&mut whole, xs);
+            feed(&mut whole, more);
+            assert!(
+                c.agree(z.get(), whole.get(), &whole, floor),
+                "{} as a later part: {:?} vs {:?}",
+                ctx(),
+                z.get(),
+                whole.get()
+            );
+            // A merged state is a state like any other: it decodes and validates.
+            let back: S = snapshot::decode(&snapshot::encode(&a)).unwrap();
+            assert_eq!(back.get().map(f64::to_bits), a.get().map(f64::to_bits));
+        }
+    }
+
+    /// Every bracketing of the merges of `parts` (a binary tree over the sequence), each
+    /// against one pass over the concatenation.
+    fn brackets<S: Statistic>(parts: &[S]) -> Vec<S> {
+        if parts.len() == 1 {
+            return vec![parts[0].clone()];
+        }
+        let mut out = vec![];
+        for cut in 1..parts.len() {
+            for left in brackets(&parts[..cut]) {
+                for right in brackets(&parts[cut..]) {
+                    let mut m = left.clone();
+                    m.merge(&right).unwrap();
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+
+    fn check_chains<S: Statistic + Debug>(c: &Case<S>, g: &mut Gen, xs: &[Option<f64>]) {
+        let floor = (c.floor)(scale_of(&[xs]));
+        let mut one = (c.make)();
+        feed(&mut one, xs);
+        let want = one.get();
+        for n_parts in [3usize, 4] {
+            let mut cuts: Vec<usize> = (0..n_parts - 1).map(|_| g.below(xs.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut parts = vec![];
+            let mut lo = 0;
+            for &hi in cuts.iter().chain([xs.len()].iter()) {
+                let mut s = (c.make)();
+                feed(&mut s, &xs[lo..hi]);
+                parts.push(s);
+                lo = hi;
+            }
+            let all = brackets(&parts);
+            assert_eq!(all.len(), if n_parts == 3 { 2 } else { 5 });
+            for (i, m) in all.iter().enumerate() {
+                assert!(
+                    c.agree(m.get(), want, &one, floor),
+                    "{} cuts {cuts:?} bracketing {i}: {:?} vs {want:?} ({xs:?})",
+                    c.what,
+                    m.get()
+                );
+                // Continuing: the last rows again.
+                let (mut m, mut o) = (m.clone(), one.clone());
+                for &x in xs.iter().rev().take(6) {
+                    let (g, w) = (m.update(x), o.update(x));
+                    assert!(c.agree(g, w, &o, floor), "{}: {g:?} vs {w:?}", c.what);
+                }
+            }
+        }
+    }
+
+    fn ewm_options() -> Vec<EwmOptions> {
+        let mut v = vec![];
+        for alpha in [0.05, 0.3, 0.9, 1.0] {
+            for adjust in [false, true] {
+                for ignore_nulls in [false, true] {
+                    for min_samples in [1, 3] {
+                        v.push(EwmOptions {
+                            alpha,
+                            adjust,
+                            min_samples,
+                            ignore_nulls,
+                        });
+                    }
+                }
+            }
+        }
+        v
+    }
+
+    fn var_options(o: EwmOptions, bias: bool) -> EwVarOptions {
+        EwVarOptions {
+            alpha: o.alpha,
+            adjust: o.adjust,
+            min_samples: o.min_samples,
+            ignore_nulls: o.ignore_nulls,
+            bias,
+        }
+    }
+
+    fn mean_case(o: EwmOptions) -> Case<EwMean> {
+        Case {
+            make: Box::new(move || EwMean::new(o).unwrap()),
+            // The mean's rounding (one pass or merged) scales with the data's magnitude.
+            floor: |s| 1e-15 * s.abs,
+            cond: |_| 1.0,
+            squared: false,
+            what: format!("EwMean {o:?}"),
+        }
+    }
+
+    fn var_case(o: EwmOptions, bias: bool) -> Case<EwVar> {
+        let o = var_options(o, bias);
+        Case {
+            make: Box::new(move || EwVar::new(o).unwrap()),
+            // The variance works relative to the first value: its rounding scales with the
+            // spread of the data, not with its magnitude.
+            floor: |s| 1e-15 * s.range * s.range,
+            cond: var_cond,
+            squared: false,
+            what: format!("EwVar {o:?}"),
+        }
+    }
+
+    fn std_case(o: EwmOptions, bias: bool) -> Case<EwStd> {
+        let o = var_options(o, bias);
+        Case {
+            make: Box::new(move || EwStd::new(o).unwrap()),
+            // Compared as variances.
+            floor: |s| 1e-15 * s.range * s.range,
+            cond: |s| var_cond(&s.0),
+            squared: true,
+            what: format!("EwStd {o:?}"),
+        }
+    }
+
+    #[test]
+    fn merge_equals_one_pass_at_every_split() {
+        let mut g = Gen(1);
+        for o in ewm_options() {
+            for trial in 0..12 {
+                let non_finite = trial % 4 == 3;
+                let centre = [3.0, -40.0, 1e6][trial % 3];
+                let n = g.below(14);
+                let xs = rows(&mut g, n, centre, non_finite);
+                let more = rows(&mut g, 8, centre, false);
+                check_splits(&mean_case(o), &xs, &more);
+                for bias in [false, true] {
+                    check_splits(&var_case(o, bias), &xs, &more);
+                    check_splits(&std_case(o, bias), &xs, &more);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chains_agree_in_every_bracketing() {
+        let mut g = Gen(2);
+        for o in ewm_options() {
+            for trial in 0..6 {
+                let non_finite = trial % 3 == 2;
+                let n = 4 + g.below(30);
+                let xs = rows(&mut g, n, [2.0, 1e9][trial % 2], non_finite);
+                check_chains(&mean_case(o), &mut g, &xs);
+                for bias in [false, true] {
+                    check_chains(&var_case(o, bias), &mut g, &xs);
+                    check_chains(&std_case(o, bias), &mut g, &xs);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn long_streams_merge_at_random_splits() {
+        // Long enough for the weights to reach their fixed points and for the first value's
+        // share to underflow; long null runs (the weights decay towards 0).
+        let mut g = Gen(3);
+        for o in ewm_options() {
+            for trial in 0..3 {
+                let mut xs = rows(&mut g, 3000, 5.0, false);
+                if trial == 1 {
+                    // A gap long enough for (1 - alpha)^n to underflow at alpha >= 0.3.
+                    let at = g.below(3000);
+                    xs.splice(at..at, std::iter::repeat_n(None, 2500));
+                }
+                let more = rows(&mut g, 50, 5.0, false);
+                let floor = 1e-15 * scale(&xs);
+                let mut one = EwMean::new(o).unwrap();
+                feed(&mut one, &xs);
+                let want_more = feed(&mut one.clone(), &more);
+                let mut vone = EwVar::new(var_options(o, false)).unwrap();
+                feed(&mut vone, &xs);
+                let vwant_more = feed(&mut vone.clone(), &more);
+                for _ in 0..20 {
+                    let k = g.below(xs.len() + 1);
+                    let mut a = EwMean::new(o).unwrap();
+                    feed(&mut a, &xs[..k]);
+                    let mut b = EwMean::new(o).unwrap();
+                    feed(&mut b, &xs[k..]);
+                    a.merge(&b).unwrap();
+                    assert!(agree(a.get(), one.get(), floor), "{o:?} k={k}");
+                    let got = feed(&mut a, &more);
+                    for (x, y) in got.iter().zip(&want_more) {
+                        assert!(agree(*x, *y, floor), "{o:?} k={k}: {x:?} vs {y:?}");
+                    }
+                    let mut a = EwVar::new(var_options(o, false)).unwrap();
+                    feed(&mut a, &xs[..k]);
+                    let mut b = EwVar::new(var_options(o, false)).unwrap();
+                    feed(&mut b, &xs[k..]);
+                    a.merge(&b).unwrap();
+                    let range = scale_of(&[&xs, &more]).range;
+                    let vfloor = 1e-15 * range * range;
+                    assert!(
+                        agree(a.get(), vone.get(), vfloor),
+                        "{o:?} k={k}: {:?} vs {:?}",
+                        a.get(),
+                        vone.get()
+                    );
+                    let got = feed(&mut a, &more);
+                    for (x, y) in got.iter().zip(&vwant_more) {
+                        assert!(agree(*x, *y, vfloor), "{o:?} k={k}: {x:?} vs {y:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn non_finite_values_give_the_one_pass_class() {
+        let (nan, inf) = (f64::NAN, f64::INFINITY);
+        let streams: [&[Option<f64>]; 8] = [
+            &[Some(1.0), Some(inf), Some(2.0)],
+            &[Some(1.0), Some(2.0), Some(inf)],
+            &[Some(inf), Some(inf), None, Some(-inf)],
+            &[Some(-inf), None, Some(3.0)],
+            &[Some(1.0), Some(nan), None, Some(2.0)],
+            &[None, Some(inf)],
+            &[Some(2.0), None, Some(-inf), None],
+            &[Some(inf)],
+        ];
+        for o in ewm_options() {
+            for xs in streams {
+                check_splits(&mean_case(o), xs, &[Some(1.0), None, Some(inf)]);
+                for bias in [false, true] {
+                    check_splits(&var_case(o, bias), xs, &[Some(1.0), Some(2.0)]);
+                    check_splits(&std_case(o, bias), xs, &[None, Some(5.0)]);
+                }
+            }
+        }
+        // The classes themselves, for the record (one pass gives the same).
+        let o = ewm_options()[0];
+        let merged = |a: &[Option<f64>], b: &[Option<f64>]| {
+            let (mut x, mut y) = (EwMean::new(o).unwrap(), EwMean::new(o).unwrap());
+            feed(&mut x, a);
+            feed(&mut y, b);
+            x.merge(&y).unwrap();
+            x.get().unwrap()
+        };
+        assert_eq!(merged(&[Some(1.0)], &[Some(2.0), Some(inf)]), inf);
+        assert!(merged(&[Some(inf)], &[Some(2.0)]).is_nan());
+        assert!(merged(&[Some(1.0)], &[Some(-inf), Some(2.0)]).is_nan());
+        assert_eq!(merged(&[Some(1.0)], &[Some(-inf), None]), -inf);
+    }
+
+    #[test]
+    fn empty_is_the_identity_on_both_sides() {
+        let mut g = Gen(4);
+        for o in ewm_options() {
+            let xs = rows(&mut g, 9, 1.0, false);
+            let mut a = EwMean::new(o).unwrap();
+            feed(&mut a, &xs);
+            let fresh = EwMean::new(o).unwrap();
+            let mut left = fresh.clone();
+            left.merge(&a).unwrap();
+            assert_eq!(left, a);
+            let mut right = a.clone();
+            right.merge(&fresh).unwrap();
+            assert_eq!(right, a);
+            let vo = var_options(o, false);
+            let mut v = EwStd::new(vo).unwrap();
+            feed(&mut v, &xs);
+            let fresh = EwStd::new(vo).unwrap();
+            let mut left = fresh.clone();
+            left.merge(&v).unwrap();
+            assert_eq!(left, v);
+            let mut right = v.clone();
+            right.merge(&fresh).unwrap();
+            assert_eq!(right, v);
+        }
+    }
+
+    #[test]
+    fn a_later_part_of_nulls_ages_the_state_as_those_nulls_would() {
+        for o in ewm_options() {
+            let xs = [Some(1.0), Some(4.0), None, Some(2.5)];
+            let nulls = [None; 7];
+            let (mut one, mut a, mut b) = (
+                EwVar::new(var_options(o, false)).unwrap(),
+                EwVar::new(var_options(o, false)).unwrap(),
+                EwVar::new(var_options(o, false)).unwrap(),
+            );
+            feed(&mut one, &xs);
+            feed(&mut one, &nulls);
+            feed(&mut a, &xs);
+            feed(&mut b, &nulls);
+            a.merge(&b).unwrap();
+            assert_eq!((a.mean, a.var, a.count), (one.mean, one.var, one.count));
+            assert_eq!(a.steps.nulls, one.steps.nulls);
+            assert_eq!(a.steps.gap, one.steps.gap);
+            for (x, y) in [(a.weight, one.weight), (a.weight_sq_sum, one.weight_sq_sum)] {
+                assert!((x - y).abs() <= 1e-14 * y, "{o:?}: {x} vs {y}");
+            }
+            assert!(agree(a.get(), one.get(), 0.0), "{o:?}");
+            // And nulls before any value: only counted, for a merge after an earlier part.
+            let mut c = EwVar::new(var_options(o, false)).unwrap();
+            c.merge(&b).unwrap();
+            feed(&mut c, &xs);
+            let mut d = EwVar::new(var_options(o, false)).unwrap();
+            feed(&mut d, &nulls);
+            feed(&mut d, &xs);
+            assert_eq!(c, d);
+        }
+    }
+
+    #[test]
+    fn weights_that_underflow_in_a_null_gap() {
+        // 400 nulls at alpha 0.9: (0.1)^400 underflows, so `later`'s total weight is 0 after
+        // its gap; the weights just after its last value still decide the merge.
+        for adjust in [true, false] {
+            let o = EwmOptions {
+                alpha: 0.9,
+                adjust,
+                min_samples: 1,
+                ignore_nulls: false,
+            };
+            let mut b_rows = vec![Some(5.0), Some(7.0)];
+            b_rows.extend([None; 400]);
+            let xs: Vec<Option<f64>> = [Some(1.0), Some(2.0)].into_iter().chain(b_rows).collect();
+            let more = [Some(3.0), Some(4.0)];
+            check_splits(&mean_case(o), &xs, &more);
+            check_splits(&var_case(o, false), &xs, &more);
+            check_splits(&var_case(o, true), &xs, &more);
+            let mut b = EwMean::new(o).unwrap();
+            feed(&mut b, &xs[2..]);
+            assert_eq!(b.weight, 0.0);
+        }
+    }
+
+    #[test]
+    fn different_options_refuse_and_change_nothing() {
+        let o = ewm_options()[5];
+        let mut a = EwMean::new(o).unwrap();
+        feed(&mut a, &[Some(1.0), None, Some(2.0)]);
+        let before = a.clone();
+        for other in [
+            EwmOptions { alpha: 0.5, ..o },
+            EwmOptions {
+                adjust: !o.adjust,
+                ..o
+            },
+            EwmOptions {
+                ignore_nulls: !o.ignore_nulls,
+                ..o
+            },
+            EwmOptions {
+                min_samples: 2,
+                ..o
+            },
+        ] {
+            let mut b = EwMean::new(other).unwrap();
+            feed(&mut b, &[Some(3.0)]);
+            let err = a.merge(&b).unwrap_err();
+            assert!(matches!(err, StatError::ConflictingOptions(_)), "{err}");
+            assert!(err.to_string().contains("EWMean"), "{err}");
+            assert_eq!(a, before);
+        }
+        let vo = var_options(o, true);
+        let mut v = EwStd::new(vo).unwrap();
+        feed(&mut v, &[Some(1.0), Some(2.0)]);
+        let before = v.clone();
+        let b = EwStd::new(EwVarOptions { bias: false, ..vo }).unwrap();
+        assert!(matches!(v.merge(&b), Err(StatError::ConflictingOptions(_))));
+        assert_eq!(v, before);
+    }
+
+    #[test]
+    fn decoded_merge_bookkeeping_is_checked() {
+        let o = ewm_options()[0];
+        let mut a = EwMean::new(o).unwrap();
+        feed(&mut a, &[None, Some(1.0), None, Some(2.0), None]);
+        assert!(snapshot::decode::<EwMean>(&snapshot::encode(&a)).is_ok());
+        for bad in [
+            Steps { lead: 5, ..a.steps },
+            Steps { gap: 9, ..a.steps },
+            Steps {
+                share: 1.5,
+                ..a.steps
+            },
+            Steps {
+                share: f64::NAN,
+                ..a.steps
+            },
+            Steps {
+                share_at: 9,
+                ..a.steps
+            },
+            Steps {
+                folded: -0.5,
+                ..a.steps
+            },
+            Steps {
+                gap_after: 9,
+                ..a.steps
+            },
+            Steps {
+                gap_weight: f64::INFINITY,
+                ..a.steps
+            },
+        ] {
+            let mut b = a.clone();
+            b.steps = bad;
+            assert!(
+                snapshot::decode::<EwMean>(&snapshot::encode(&b)).is_err(),
+                "{bad:?}"
+            );
+        }
+        let mut v = EwVar::new(var_options(o, true)).unwrap();
+        feed(&mut v, &[Some(1.0), Some(2.0)]);
+        v.var = -1.0;
+        assert!(snapshot::decode::<EwVar>(&snapshot::encode(&v)).is_err());
     }
 }
