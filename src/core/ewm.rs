@@ -872,6 +872,13 @@ impl Statistic for EwVar {
     const NAME: &'static str = "EWVar";
 
     fn get(&self) -> Option<f64> {
+        // After trailing nulls, the unbiasing factor of the weights as they were at the last
+        // value: the same number (a null row changes nothing), with the last output's bits
+        // (the decayed weights give the same ratio, rounded differently).
+        let st = &self.steps;
+        if st.gap > 0 && st.gap_after == self.count && self.count > 0 {
+            return self.value_with(|_, _| unbiasing_factor(st.gap_weight, st.gap_sq_sum));
+        }
         self.value_with(unbiasing_factor)
     }
 

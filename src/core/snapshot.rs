@@ -8,7 +8,7 @@ use super::{StatError, Statistic};
 
 const MAGIC: &[u8; 3] = b"PSS";
 /// Bump when the serialized layout of any statistic changes incompatibly.
-pub const FORMAT_VERSION: u8 = 2;
+pub const FORMAT_VERSION: u8 = 3;
 
 pub fn encode<S: Statistic>(stat: &S) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);

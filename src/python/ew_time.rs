@@ -65,6 +65,7 @@ impl<R: Statistic, T: TimeDecayed> Kernel for Ew<R, T> {
 
 impl<R: Statistic, T: TimeDecayed> Merge for Ew<R, T> {
     fn merge(&mut self, later: &Self) -> Result<(), StatError> {
+        crate::core::same_options(self, later)?;
         match (self, later) {
             (Ew::Rows(a), Ew::Rows(b)) => a.merge(b),
             (Ew::Time(a), Ew::Time(b)) if (a.kind, &a.text) == (b.kind, &b.text) => {

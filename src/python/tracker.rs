@@ -184,8 +184,11 @@ impl Groups {
     }
 }
 
-/// A value column as f64, in grouped order when grouped, with its validity (None: no nulls).
-fn f64_column(s: &Series, groups: Option<&Groups>) -> PyResult<(Vec<f64>, Option<Bitmap>)> {
+/// A value column's values and validity (None: no nulls).
+type Column = (Vec<f64>, Option<Bitmap>);
+
+/// A value column as f64, in grouped order when grouped, with its validity.
+fn f64_column(s: &Series, groups: Option<&Groups>) -> PyResult<Column> {
     let bad = || {
         PyTypeError::new_err(format!(
             "column '{}' must hold numbers, got dtype {}",
@@ -344,7 +347,7 @@ impl TrackerCore {
         let single = n_keys == 1;
         let groups = (!single).then(|| Groups::of(&id_values, n_keys));
         // Each distinct column is decoded (and grouped) once, whatever the statistics on it.
-        let mut distinct: Vec<(&str, (Vec<f64>, Option<Bitmap>))> = Vec::new();
+        let mut distinct: Vec<(&str, Column)> = Vec::new();
         let mut column_of = Vec::with_capacity(columns.len());
         for c in &columns {
             if c.0.len() != n {
