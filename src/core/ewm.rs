@@ -1710,25 +1710,6 @@ mod merge_tests {
         }
     }
 
-    /// Every bracketing of the merges of `parts` (a binary tree over the sequence), each
-    /// against one pass over the concatenation.
-    fn brackets<S: Statistic>(parts: &[S]) -> Vec<S> {
-        if parts.len() == 1 {
-            return vec![parts[0].clone()];
-        }
-        let mut out = vec![];
-        for cut in 1..parts.len() {
-            for left in brackets(&parts[..cut]) {
-                for right in brackets(&parts[cut..]) {
-                    let mut m = left.clone();
-                    m.merge(&right).unwrap();
-                    out.push(m);
-                }
-            }
-        }
-        out
-    }
-
     fn check_chains<S: Statistic + Debug>(c: &Case<S>, g: &mut Gen, xs: &[Option<f64>]) {
         let floor = (c.floor)(scale_of(&[xs]));
         let mut one = (c.make)();
@@ -1745,7 +1726,7 @@ mod merge_tests {
                 parts.push(s);
                 lo = hi;
             }
-            let all = brackets(&parts);
+            let all = crate::core::testing::brackets(&parts);
             assert_eq!(all.len(), if n_parts == 3 { 2 } else { 5 });
             for (i, m) in all.iter().enumerate() {
                 assert!(

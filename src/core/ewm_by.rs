@@ -1293,23 +1293,6 @@ mod merge_tests {
         }
     }
 
-    fn brackets<S: Statistic>(parts: &[S]) -> Vec<S> {
-        if parts.len() == 1 {
-            return vec![parts[0].clone()];
-        }
-        let mut out = vec![];
-        for cut in 1..parts.len() {
-            for left in brackets(&parts[..cut]) {
-                for right in brackets(&parts[cut..]) {
-                    let mut m = left.clone();
-                    m.merge(&right).unwrap();
-                    out.push(m);
-                }
-            }
-        }
-        out
-    }
-
     fn check_chains<S: TimeDecayed + Debug>(c: &Case<S>, rng: &mut SmallRng, xs: &Rows) {
         let floor = (c.floor)(scale(&[xs]));
         let mut one = (c.make)();
@@ -1327,7 +1310,7 @@ mod merge_tests {
                 parts.push(s);
                 lo = hi;
             }
-            let all = brackets(&parts);
+            let all = crate::core::testing::brackets(&parts);
             assert_eq!(all.len(), if n_parts == 3 { 2 } else { 5 });
             for (i, m) in all.iter().enumerate() {
                 assert!(

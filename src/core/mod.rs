@@ -116,3 +116,28 @@ pub enum OptionValue {
     /// A string given by the user (a time window's duration, e.g. `"5m"`).
     Text(String),
 }
+
+/// Helpers shared by the unit tests of several statistics.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Statistic;
+
+    /// Every bracketing of the merges of `parts` (each a binary tree over the sequence), to
+    /// check that merging is associative.
+    pub fn brackets<S: Statistic>(parts: &[S]) -> Vec<S> {
+        if parts.len() == 1 {
+            return vec![parts[0].clone()];
+        }
+        let mut out = vec![];
+        for cut in 1..parts.len() {
+            for left in brackets(&parts[..cut]) {
+                for right in brackets(&parts[cut..]) {
+                    let mut m = left.clone();
+                    m.merge(&right).unwrap();
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+}
