@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export VIRTUAL_ENV := $(abspath $(VENV))
 export PATH := $(VIRTUAL_ENV)/bin:$(PATH)
 
-.PHONY: demo test build venv lint fmt bench clean
+.PHONY: demo test build venv lint fmt bench docs clean
 
 $(VENV)/.deps: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -47,5 +47,11 @@ bench: build
 	# numpy's OpenBLAS threads spin after use and would take a core from whatever runs next.
 	OPENBLAS_NUM_THREADS=1 $(PY) bench/bench.py
 
+# The documentation site in site/ (mkdocs.yml; offline, any warning is an error). The API
+# reference is read from the built extension; every example on the pages is run first.
+docs: build
+	$(PY) docs/_ext/run_examples.py
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) target
+	rm -rf $(VENV) target site
