@@ -198,6 +198,10 @@ def test_prefix_states_reach_the_workers(client: Any) -> None:
     result = out.compute()
     want = pss.Tracker({"q": pss.Quantile(0.5)}, on="x", by="k").update(expected_input(sizes))
     assert_matches(result, want, ["q"], {"q"})
+    # A second call on the same data builds its own tasks and gives the same outputs.
+    again: Any = track(big_ddf(sizes), {"q": pss.Quantile(0.5)}, on="x", by="k")
+    assert set(again.__dask_graph__()) != set(out.__dask_graph__())
+    assert_matches(again.compute(), want, ["q"], {"q"})
 
 
 def small_ddf() -> tuple[Any, pl.DataFrame]:

@@ -70,8 +70,10 @@ def track(
     untouched. The output columns are numpy float64, with NaN where the tracker gives null
     (before ``min_samples`` values, for instance).
 
-    Memory: the client holds one state per partition and one prefix state per partition,
-    and pass 2 sends each partition its prefix. A state is one per key and statistic.
+    Memory: pass 1 brings every partition's state to the client, which merges them one by
+    one, dropping each once merged. Each prefix is pickled once for pass 2: scattered to the
+    workers under a ``distributed`` client, otherwise kept in the task graph. A state holds
+    one state per key and statistic.
     Cumulative moments, extremes and EW statistics take a few hundred bytes per key. A row
     window holds its last ``window_size`` values (about 1.3 kB per key for 100 values). A
     time window holds the values inside it, about 16 bytes each. Exact cumulative quantiles
@@ -156,11 +158,13 @@ def track(
     token = _tokenize(ddf, fresh)
     parts: list[Any] = cast(Any, ddf).to_delayed()
     state_task = _delayed(_partition_state, pure=True)
-    states: Sequence[Tracker] = _compute(
-        *[
-            state_task(part, fresh, dask_key_name=f"pss-track-state-{token}-{i}")
-            for i, part in enumerate(parts)
-        ]
+    states: list[Tracker | None] = list(
+        _compute(
+            *[
+                state_task(part, fresh, dask_key_name=f"pss-track-state-{token}-{i}")
+                for i, part in enumerate(parts)
+            ]
+        )
     )
 
     # With a distributed client, each prefix goes straight to the workers (scatter) instead
@@ -173,11 +177,13 @@ def track(
         data: Any = pickle.dumps(prefix)
         if client is not None:
             data = client.scatter(data, hash=False)
-        outputs.append(output_task(part, data, dask_key_name=f"pss-track-output-{token}-{i}"))
+        key = f"pss-track-output-{_tokenize(token, data)}-{i}"
+        outputs.append(output_task(part, data, dask_key_name=key))
         # The last merge is not needed for the outputs; it checks the last partition (a
         # key's time going backwards raises here rather than when the result is computed).
+        state, states[i] = states[i], None
         try:
-            prefix.merge(states[i])  # in place: its bytes for partition i are taken
+            prefix.merge(cast(Tracker, state))  # in place: its bytes for partition i are taken
         except ValueError as e:
             raise ValueError(f"track: partition {i} does not continue the ones before: {e}") from e
     out_meta = meta.assign(**{name: np.array([], dtype=np.float64) for name in template._names})
