@@ -1,7 +1,7 @@
-"""A Griffe extension for the API pages: the docstrings' Sphinx roles as Markdown.
+"""Griffe extensions for the API pages: Sphinx roles as Markdown, the stubs' signatures.
 
 The numpydoc docstrings use reStructuredText roles (``:func:`ewm_mean```, ``:math:`1-\\alpha```),
-which Markdown would show as they are written. This extension rewrites them once the object
+which Markdown would show as they are written. ``SphinxRoles`` rewrites them once the object
 tree is loaded:
 
 - ``:func:``/``:meth:``/``:class:`` naming a public object of ``polars_streamstats`` (or
@@ -18,8 +18,9 @@ built extension (it has no source), where a class's constructor is ``__new__(*ar
 **kwargs)`` and the methods have no types; the typed signatures are in ``_internal.pyi``
 (which has no docstrings). Each class gets an ``__init__`` with the parameters of the stub's
 ``__new__``, and each method the stub's parameters and return type (from the class or its
-typing-only bases in the stub), so that the numpydoc ``Parameters`` sections match a
-signature.
+typing-only bases in the stub), with the stub's private type aliases written out, so that
+the numpydoc ``Parameters`` sections match a signature. ``PublicOnly`` keeps each module's
+``__all__``; ``OwnTypes`` gives each name of a shared parameter entry its own type.
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ class StubSignatures(griffe.Extension):
             return
         stub = griffe.visit("_internal", filepath=_STUB, code=_STUB.read_text())
         compiled = pkg.members["_internal"]
+        if not isinstance(compiled, griffe.Module):
+            return
         for name, cls in compiled.members.items():
             if not isinstance(cls, griffe.Class) or cls.is_alias:
                 continue
@@ -165,3 +168,59 @@ class StubSignatures(griffe.Extension):
                 if typed is not None and member.name != "__new__":
                     member.parameters = typed.parameters
                     member.returns = typed.returns
+        _expand_aliases(stub, compiled)
+
+
+def _expand_aliases(stub: griffe.Module, compiled: griffe.Module) -> None:
+    """Write the stub's private type aliases (``_Window``, ``_Values``, ...) out in the
+    signatures: the reader cannot look them up."""
+    aliases = {
+        name: str(attr.value)
+        for name, attr in stub.members.items()
+        if name.startswith("_") and isinstance(attr, griffe.Attribute) and attr.value is not None
+    }
+    pattern = re.compile(r"\b(" + "|".join(map(re.escape, aliases)) + r")\b")
+
+    def expand(annotation: str | griffe.Expr | None) -> str | griffe.Expr | None:
+        if annotation is None or not pattern.search(str(annotation)):
+            return annotation
+        return pattern.sub(lambda m: aliases[m.group(1)], str(annotation))
+
+    for cls in compiled.members.values():
+        if not isinstance(cls, griffe.Class) or cls.is_alias:
+            continue
+        for member in cls.members.values():
+            if isinstance(member, griffe.Function) and not member.is_alias:
+                for param in member.parameters:
+                    param.annotation = expand(param.annotation)
+                member.returns = expand(member.returns)
+
+
+class OwnTypes(griffe.Extension):
+    """Give each parameter of a shared docstring entry its own type.
+
+    The numpydoc parser gives every name of an entry such as ``com, span, half_life, alpha``
+    the type of the first one (``EWMean``'s ``half_life`` would show ``float | None``, not
+    ``float | str | timedelta | None``). After the signatures are complete, each compiled
+    class's docstring is parsed once (the renderer reuses the parse) and each parameter takes
+    the annotation of its own name in the signature.
+    """
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        if pkg.name != "polars_streamstats" or "_internal" not in pkg.members:
+            return
+        # The compiled classes only: the ones whose shared entries have differing types
+        # (parsing every docstring would also report on objects the reference never shows).
+        for cls in pkg.members["_internal"].members.values():
+            if isinstance(cls, griffe.Class) and not cls.is_alias:
+                self._fix(cls)
+
+    def _fix(self, obj: griffe.Class) -> None:
+        if obj.docstring is None or obj.docstring.parser is None:
+            return
+        params = obj.parameters
+        for section in obj.docstring.parsed:
+            if isinstance(section, griffe.DocstringSectionParameters):
+                for item in section.value:
+                    if item.name in params and params[item.name].annotation is not None:
+                        item.annotation = params[item.name].annotation
