@@ -22,16 +22,21 @@ Run it with ``python -m polars_streamstats.demo`` (or ``make demo``). It
    rolling quantiles with nulls or ``center=True`` against Polars (which falls back to a slow
    path there; two cases where it does not are shown for contrast), cumulative moments
    against pandas' ``expanding()``, an expanding median against Polars and pandas, and a
-   rolling median object against River's ``RollingQuantile``.
+   rolling median object against River's ``RollingQuantile``;
+7. saves a picture (``pss-demo.png`` in the current directory, or ``--plot PATH``, or the
+   ``PSS_DEMO_PLOT`` environment variable): three sensors over two days, the raw readings, the
+   rolling p10-p90 band and median and the EW mean, and prints where it is.
 
 Parts 1-5 need nothing beyond Polars and the standard library; part 6 also needs pandas and
-River (``make demo`` installs both) and is skipped, saying so, without them. Importing this
-module does nothing; everything happens in :func:`main`.
+River, part 7 matplotlib (``make demo`` installs them), and each is skipped, saying so,
+without them. Importing this module does nothing; everything happens in :func:`main`.
 """
 
 from __future__ import annotations
 
+import argparse
 import math
+import os
 import pickle
 import random
 import statistics
@@ -47,6 +52,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 import polars_streamstats as pss
+from polars_streamstats import _plot
 
 __all__ = ["SENSORS", "Sensor", "main", "make_readings"]
 
@@ -65,6 +71,10 @@ N_BATCHES = 10
 ROUND_BUDGET_S = 2.5
 MIN_ROUNDS = 3
 MAX_ROUNDS = 9
+
+# Part 7: where the picture goes (relative to the current directory) and whom it shows.
+PLOT_PATH = "pss-demo.png"
+PLOT_SENSORS = ("roof", "office", "cold-store")
 
 
 class Sensor(NamedTuple):
@@ -857,8 +867,21 @@ def timings(df: pl.DataFrame) -> None:
     )
 
 
-def main(n_steps: int = N_STEPS) -> None:
-    """Run the whole demo (under a minute on two cores) on ``n_steps`` readings per sensor."""
+def picture(df: pl.DataFrame, plot_path: str | os.PathLike[str] | None) -> None:
+    """(h) A picture of a few sensors' rolling quantiles and EW mean, saved as a PNG."""
+    _heading("7. A picture")
+    if plot_path is None:
+        print("skipped: no path for it (plot_path=None)")
+        return
+    _plot.picture(df, plot_path, PLOT_SENSORS)
+
+
+def main(n_steps: int = N_STEPS, plot_path: str | os.PathLike[str] | None = PLOT_PATH) -> None:
+    """Run the whole demo (under a minute on two cores) on ``n_steps`` readings per sensor.
+
+    Part 7 saves its picture at ``plot_path`` (relative paths from the current directory;
+    ``None``: no picture).
+    """
     start = time.perf_counter()
     print("making the data ...", flush=True)
     df = make_readings(n_steps)
@@ -873,8 +896,18 @@ def main(n_steps: int = N_STEPS) -> None:
         time_windows(df)
         keyed_stream(df)
         timings(df)
+        picture(df, plot_path)
     print(f"\ndone in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(prog="python -m polars_streamstats.demo")
+    parser.add_argument(
+        "--plot",
+        metavar="PATH",
+        default=os.environ.get("PSS_DEMO_PLOT", PLOT_PATH),
+        help=f"where part 7 saves its PNG (default: $PSS_DEMO_PLOT, else {PLOT_PATH})",
+    )
+    parser.add_argument("--no-plot", action="store_true", help="skip the picture")
+    args = parser.parse_args()
+    main(plot_path=None if args.no_plot else args.plot)
