@@ -3,12 +3,18 @@
 Run as ``python bench/bench.py`` (``make bench``). Options: ``--quick`` (1M rows for the
 exponentially weighted section, 200k for the quantile and moments sections, 3 runs: a smoke
 test), ``--json PATH`` (write the raw timings), ``--runs N``,
-``--only {all,ewm,quantile,moments,by,tracker}`` (``by``: the time-window ``_by`` section, 2M rows,
+``--only {all,ewm,quantile,moments,by,tracker,river}`` (comma-separated: ``--only river,tracker``;
+``by``: the time-window ``_by`` section, 2M rows,
 200k with ``--quick``; it runs each case at most 11 times, the slow medians/quantiles 3-11 times;
 ``tracker``: ``pss.Tracker.update`` over 10 batches of 1M rows and 1000 keys against one
 ``.over("ticker")`` select of the same statistics' expressions on the 10M rows, then against a
 dict of river objects per key updated row by row on a 1-in-50 sample; 10 x 100k rows with
-``--quick``; at most 5 runs per case, 3 against river).
+``--quick``; at most 5 runs per case, 3 against river; ``river``: the River adapters of
+``polars_streamstats.river`` in ``feature_extraction.Agg(on="x", by="k", how=...)`` over 100k dicts
+of 100 keys, and as bare ``update``/``get`` loops, against River's own statistics; 10k rows with
+``--quick``; at most 7 runs per case), ``--chart PATH`` (also draw a PNG with one bar per case:
+pss time / fastest peer time, log scale, grouped by section; by default ``bench/results/chart.png``
+when every section runs without ``--quick``; skipped, with a message, without matplotlib).
 
 Method: every case is timed in this one process on the same data. Competitors are run
 interleaved (A, B, A, B, ...) after one untimed warm-up of each; the table shows the median
@@ -133,6 +139,8 @@ TRACKER_RIVER_EVERY = 50  # river gets every 50th row (200k of 10M, the whole ti
 TRACKER_RIVER_RUNS = 3  # at most: river takes up to ~4 s per run of the sample
 MAX_RATIO_TRACKER_VS_OVER = 1.5
 
+DEFAULT_CHART = Path(__file__).resolve().parent / "results" / "chart.png"
+
 Thunk = Callable[[], object]
 
 
@@ -152,6 +160,7 @@ class Result:
     outputs_match: bool | None = None
     section: str = "ewm"
     style: str = "auto"  # "auto", "ns" (ns per item first) or "s" (seconds per run)
+    chart: bool = True  # False: the competitor is a baseline, not a peer (not in the chart)
 
     @property
     def pss_median(self) -> float:
@@ -307,6 +316,7 @@ def _object_cases(xs: list[float], runs: int) -> list[Result]:
         competitor="no-op method (baseline)",
         competitor_times=t_noop,
         ratios=_ratios(t_pss, t_noop),
+        chart=False,
     )
     return [vs_river, vs_noop]
 
@@ -1840,6 +1850,219 @@ def run_tracker(n_rows: int, runs: int) -> list[Result]:
     return results
 
 
+# --------------------------------------------------------------------------- river family
+
+
+RIVER_ROWS = 100_000
+RIVER_QUICK_ROWS = 10_000
+RIVER_KEYS = 100
+RIVER_RUNS = 7  # at most, per case: River's Agg takes ~0.3 s per run of 100k rows
+RIVER_Q = 0.9
+RIVER_WINDOW = 100
+RIVER_RTOL = 1e-12  # the adapters' documented tolerance (math.isclose, rel and abs)
+
+
+@dataclass
+class _RiverPair:
+    """A pss River adapter and River's own statistic with the same definition."""
+
+    label: str  # as a user writes the pss side
+    pss: Callable[[], Any]
+    river_label: str
+    river: Callable[[], Any]
+    exact: bool  # bit for bit (else RIVER_RTOL relative and absolute)
+    first_undefined: bool = False  # pss None on a stream's first value, River 0.0
+
+
+def _river_pairs() -> list[_RiverPair]:
+    from polars_streamstats import river as pss_river
+
+    q, w, a = RIVER_Q, RIVER_WINDOW, ALPHA
+    return [
+        _RiverPair(
+            "pss_river.Mean()", pss_river.Mean, "stats.Mean()", river_stats.Mean, exact=False
+        ),
+        _RiverPair(
+            "pss_river.Var()",
+            pss_river.Var,
+            "stats.Var()",
+            river_stats.Var,
+            exact=False,
+            first_undefined=True,
+        ),
+        _RiverPair("pss_river.Max()", pss_river.Max, "stats.Max()", river_stats.Max, exact=True),
+        _RiverPair(
+            f"pss_river.EWMean({a})",
+            lambda: pss_river.EWMean(a),
+            f"stats.EWMean({a})",
+            lambda: river_stats.EWMean(a),
+            exact=False,
+        ),
+        _RiverPair(
+            f"pss_river.Quantile({q})",
+            lambda: pss_river.Quantile(q),
+            f"stats.Quantile({q})",
+            lambda: river_stats.Quantile(q),
+            exact=True,
+        ),
+        _RiverPair(
+            f"pss_river.RollingQuantile({q}, {w})",
+            lambda: pss_river.RollingQuantile(q, w),
+            f"stats.RollingQuantile({q}, {w})",
+            lambda: river_stats.RollingQuantile(q, w),
+            exact=True,
+        ),
+        _RiverPair(
+            f"pss_river.RollingMean({w})",
+            lambda: pss_river.RollingMean(w),
+            f"utils.Rolling(stats.Mean, window_size={w})",
+            lambda: river_utils.Rolling(river_stats.Mean, window_size=w),
+            exact=False,
+        ),
+        _RiverPair(
+            f"pss_river.RollingVar({w})",
+            lambda: pss_river.RollingVar(w),
+            f"utils.Rolling(stats.Var, window_size={w})",
+            lambda: river_utils.Rolling(river_stats.Var, window_size=w),
+            exact=False,
+            first_undefined=True,
+        ),
+    ]
+
+
+def _river_rows(n_rows: int) -> list[dict[str, Any]]:
+    """``n_rows`` dicts ``{"k": int, "x": float}``: ``RIVER_KEYS`` keys drawn uniformly,
+    N(0, 1) values (default_rng(0))."""
+    rng = np.random.default_rng(0)
+    keys: list[int] = rng.integers(0, RIVER_KEYS, n_rows).tolist()
+    xs: list[float] = rng.standard_normal(n_rows).tolist()
+    return [{"k": k, "x": x} for k, x in zip(keys, xs, strict=True)]
+
+
+def _agg_loop(how: Any, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A fresh ``Agg(on="x", by="k", how=how)``: ``learn_one`` then ``transform_one`` per row,
+    the features collected (what a River pipeline does with each row)."""
+    from river import feature_extraction
+
+    agg = feature_extraction.Agg(on="x", by="k", how=how)
+    learn: Callable[[dict[str, Any]], None] = agg.learn_one  # River's methods are untyped
+    transform: Callable[[dict[str, Any]], dict[str, Any]] = agg.transform_one
+    out: list[dict[str, Any]] = [{}] * len(rows)
+    for i, row in enumerate(rows):
+        learn(row)
+        out[i] = transform(row)
+    return out
+
+
+def _bare_loop(stat: Any, xs: Sequence[float]) -> list[float | None]:
+    """One statistic: ``update(x)`` then ``get()`` per value, the values collected."""
+    update, get = stat.update, stat.get
+    out: list[float | None] = [None] * len(xs)
+    for i, x in enumerate(xs):
+        update(x)
+        out[i] = get()
+    return out
+
+
+def _agg_thunk(make: Callable[[], Any], rows: Sequence[dict[str, Any]]) -> Thunk:
+    return lambda: _agg_loop(make(), rows)
+
+
+def _bare_thunk(make: Callable[[], Any], xs: Sequence[float]) -> Thunk:
+    return lambda: _bare_loop(make(), xs)
+
+
+def _river_values(out: object) -> list[float | None]:
+    """The feature values of ``_agg_loop`` (one feature per dict), or ``_bare_loop``'s list."""
+    assert isinstance(out, list)
+    if out and isinstance(out[0], dict):
+        return [next(iter(d.values())) for d in out]
+    return out
+
+
+def _river_family_agree(pair: _RiverPair, first_rows: set[int]) -> Callable[[object, object], bool]:
+    """pss's outputs against River's: bit for bit (``exact``) or within ``RIVER_RTOL``
+    (``math.isclose`` rel and abs); where ``first_undefined``, pss is None and River 0.0
+    exactly on ``first_rows`` (each key's first row) and both defined elsewhere."""
+
+    def agree(ours: object, theirs: object) -> bool:
+        a, b = _river_values(ours), _river_values(theirs)
+        if len(a) != len(b):
+            return False
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            undefined = pair.first_undefined and i in first_rows
+            if undefined:
+                ok = x is None and y == 0.0
+            elif x is None or y is None:
+                ok = False
+            elif pair.exact:
+                ok = np.float64(x).view(np.uint64) == np.float64(y).view(np.uint64)
+            else:
+                ok = math.isclose(x, y, rel_tol=RIVER_RTOL, abs_tol=RIVER_RTOL)
+            if not ok:
+                _log(f"    {pair.label} vs River {pair.river_label}: row {i}: {x!r} vs {y!r}")
+                return False
+        return True
+
+    return agree
+
+
+def run_river(n_rows: int, runs: int) -> list[Result]:
+    rows = _river_rows(n_rows)
+    xs: list[float] = [r["x"] for r in rows]
+    seen: set[int] = set()
+    first_rows: set[int] = set()
+    for i, r in enumerate(rows):
+        if r["k"] not in seen:
+            seen.add(r["k"])
+            first_rows.add(i)
+    _log(f"river data: {n_rows:,} rows, {len(seen)} keys")
+    runs = min(runs, RIVER_RUNS)
+    river_name = f"river {RIVER_VERSION}"
+    results: list[Result] = []
+    for pair in _river_pairs():
+        agg_case = f'Agg(on="x", by="k", how={pair.label}), learn_one + transform_one'
+        (agg,) = _variant_peer_cases(
+            agg_case,
+            [(agg_case, _agg_thunk(pair.pss, rows))],
+            [
+                (
+                    0,
+                    Peer(
+                        f"{river_name} Agg(how={pair.river_label})",
+                        _agg_thunk(pair.river, rows),
+                        _river_family_agree(pair, first_rows),
+                        runs,
+                    ),
+                )
+            ],
+            items=n_rows,
+            section="river",
+        )
+        bare_case = f"{pair.label}: update(x) + get() loop, one object"
+        (bare,) = _variant_peer_cases(
+            bare_case,
+            [(bare_case, _bare_thunk(pair.pss, xs))],
+            [
+                (
+                    0,
+                    Peer(
+                        f"{river_name} {pair.river_label}",
+                        _bare_thunk(pair.river, xs),
+                        _river_family_agree(pair, {0}),
+                        runs,
+                    ),
+                )
+            ],
+            items=n_rows,
+            section="river",
+        )
+        for res in (agg, bare):
+            res.style = "ns"
+        results += [agg, bare]
+    return results
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -1854,13 +2077,14 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
-SECTIONS = ("ewm", "quantile", "moments", "by", "tracker")
+SECTIONS = ("ewm", "quantile", "moments", "by", "tracker", "river")
 SECTION_TITLES = {
     "ewm": "Exponentially weighted",
     "quantile": "Quantiles",
     "moments": "Moments and extremes",
     "by": "Time windows (_by)",
     "tracker": "Keyed state across batches (pss.Tracker)",
+    "river": "River adapters (polars_streamstats.river) against River's own statistics",
 }
 SECTION_DATA = {
     "by": 'rows: N(0, 1) Float64 values (default_rng(0)) at strictly increasing Datetime("us") '
@@ -1872,6 +2096,8 @@ SECTION_DATA = {
     f"mean {TRACKER_MEAN_GAP_US / 1e3:g} ms (about one row per second per key); the river "
     f"sample is every {TRACKER_RIVER_EVERY}th row of the Int64 data with the null prices dropped "
     "(the same keys and time span)",
+    "river": f'dicts {{"k": key, "x": value}}: {RIVER_KEYS} keys drawn uniformly, N(0, 1) '
+    "values (default_rng(0)); the bare loops take the same values as one stream",
 }
 QUANTILE_NOTES = (
     "Rolling rows without nulls or centring: one row per peer (Polars, bottleneck, pandas), "
@@ -1950,6 +2176,23 @@ TRACKER_NOTES = (
     f"and is checked to {MOMENT_RTOL:g} + {AGREE_ATOL:g}. "
     f"At most {TRACKER_RUNS} runs per tracker-vs-select case and {TRACKER_RIVER_RUNS} per river "
     "case (the tracker paired with river's runs).",
+)
+
+
+RIVER_NOTES = (
+    'Agg rows: a fresh feature_extraction.Agg(on="x", by="k", how=...) with the pss adapter '
+    "(from polars_streamstats import river as pss_river) against the same Agg with River's own "
+    "statistic; per row agg.learn_one(row) then agg.transform_one(row), the feature dicts "
+    "collected in a list. Bare rows: one object, update(x) then get() per value, the values "
+    "collected. The rows are dicts built outside the timing. Checked once before timing on the "
+    "warm-up outputs, every row: Max, Quantile (P²) and RollingQuantile bit for bit; Mean, Var, "
+    f"EWMean, RollingMean and RollingVar within {RIVER_RTOL:g} (math.isclose, relative and "
+    "absolute), the adapters' documented tolerance; Var and RollingVar (ddof=1) are None on a "
+    "key's first value where River says 0.0, checked as such. River's RollingMean/RollingVar "
+    "are utils.Rolling(stats.Mean, window_size=n) / utils.Rolling(stats.Var, window_size=n) "
+    "(River 0.26 deprecates passing an instance; they revert the value that leaves); "
+    "pss_river.RollingMean/RollingVar recompute the window. "
+    f"At most {RIVER_RUNS} interleaved runs per case.",
 )
 
 
@@ -2058,10 +2301,124 @@ def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
             lines += ["", *BY_NOTES]
         if section == "tracker":
             lines += ["", *TRACKER_NOTES]
+        if section == "river":
+            lines += ["", *RIVER_NOTES]
     mismatched = [f"{r.case} ({r.competitor})" for r in results if r.outputs_match is False]
     if mismatched:
         lines += ["", "OUTPUT MISMATCH in: " + ", ".join(mismatched)]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- chart
+
+CHART_LABEL_CHARS = 80
+CHART_PEER_CHARS = 60
+
+
+@dataclass
+class _Bar:
+    section: str
+    case: str
+    peer: str
+    ratio: float  # median paired pss/peer ratio against the fastest peer
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _chart_bars(results: Sequence[Result]) -> list[_Bar]:
+    """One bar per (family, case): its row against the fastest peer (lowest median time), in
+    the order of the report; baselines and rows without a measured peer left out."""
+    fastest: dict[tuple[str, str], Result] = {}
+    for r in results:
+        median = r.competitor_median
+        if not r.chart or median is None or r.ratio_median is None:
+            continue
+        key = (r.section, r.case)
+        best = fastest.get(key)
+        best_median = None if best is None else best.competitor_median
+        if best_median is None or median < best_median:
+            fastest[key] = r
+    bars = []
+    for section in SECTIONS:
+        for (sec, case), r in fastest.items():
+            if sec == section:
+                assert r.competitor is not None
+                assert r.ratio_median is not None
+                bars.append(_Bar(section, case, r.competitor, r.ratio_median))
+    return bars
+
+
+def write_chart(results: Sequence[Result], meta: dict[str, Any], path: Path) -> bool:
+    """Draw one horizontal bar per case, pss time / fastest peer time (the median paired
+    ratio, log scale, a line at 1.0), grouped and coloured by family; save a PNG at ``path``.
+    Returns False (and says why) when matplotlib is missing or there is nothing to draw."""
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        _log(f"chart skipped: matplotlib is not installed ({err})")
+        return False
+    bars = _chart_bars(results)
+    if not bars:
+        _log("chart skipped: no case with a measured peer")
+        return False
+    sections = [s for s in SECTIONS if any(b.section == s for b in bars)]
+    # y positions top-down: a heading slot per family, then its bars, then a gap.
+    ys: list[float] = []
+    heads: list[tuple[float, str]] = []
+    y = 0.0
+    for section in sections:
+        heads.append((y, SECTION_TITLES[section]))
+        y += 1
+        for b in bars:
+            if b.section == section:
+                ys.append(y)
+                y += 1
+        y += 0.5
+    fig = Figure(figsize=(16, 1.6 + 0.27 * y), dpi=110, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    colours = {s: f"C{i}" for i, s in enumerate(sections)}
+    ratios = [b.ratio for b in bars]
+    ax.barh(ys, ratios, height=0.7, color=[colours[b.section] for b in bars], left=0)
+    ax.set_xscale("log")
+    lo, hi = min([*ratios, 1.0]), max([*ratios, 1.0])
+    ax.set_xlim(lo / 3, hi * 15)  # room for the text right of the longest bar
+    ax.axvline(1.0, color="black", linewidth=1)
+    for yy, b in zip(ys, bars, strict=True):
+        ax.text(
+            b.ratio * 1.08,
+            yy,
+            f"{b.ratio:.2f}x vs {_shorten(b.peer, CHART_PEER_CHARS)}",
+            va="center",
+            fontsize=7.5,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
+        )
+    ticks = [*ys, *(h for h, _ in heads)]
+    labels = [*(_shorten(b.case, CHART_LABEL_CHARS) for b in bars), *(t for _, t in heads)]
+    ax.set_yticks(ticks, labels, fontsize=8)
+    for tick, label in zip(ax.get_yticklabels(), labels, strict=True):
+        if label in {t for _, t in heads}:
+            tick.set_fontweight("bold")
+            tick.set_fontsize(9.5)
+    ax.set_ylim(y, -1)
+    ax.tick_params(axis="y", length=0)
+    ax.grid(axis="x", which="both", alpha=0.25)
+    ax.set_xlabel(
+        "pss time / fastest peer time (median of paired ratios; log scale; < 1: pss is faster)"
+    )
+    quick = " (--quick: smoke sizes)" if meta.get("quick") else ""
+    ax.set_title(
+        f"polars-streamstats {meta['polars_streamstats']} against the fastest peer per case"
+        f"{quick} · {meta['date']} · {meta['cpu']}",
+        fontsize=10,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    _log(f"wrote chart {path}")
+    return True
 
 
 def _to_json(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
@@ -2082,7 +2439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help=f"{QUICK_ROWS:,} rows ({QUANTILE_QUICK_ROWS:,} for quantiles, "
         f"{MOMENTS_QUICK_ROWS:,} for moments, {BY_QUICK_ROWS:,} for time windows, "
-        f"{TRACKER_BATCHES} x {TRACKER_QUICK_BATCH_ROWS:,} for the tracker) and "
+        f"{TRACKER_BATCHES} x {TRACKER_QUICK_BATCH_ROWS:,} for the tracker, "
+        f"{RIVER_QUICK_ROWS:,} for River) and "
         f"{QUICK_RUNS} runs (smoke)",
     )
     parser.add_argument("--json", metavar="PATH", type=Path, help="also write raw results here")
@@ -2091,15 +2449,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only",
-        choices=("all", *SECTIONS),
         default="all",
-        help="run one section only (default: all)",
+        metavar="{all," + ",".join(SECTIONS) + "}",
+        help="run these sections only, comma-separated (default: all)",
+    )
+    parser.add_argument(
+        "--chart",
+        metavar="PATH",
+        type=Path,
+        help="also draw the ratio to the fastest peer per case as a PNG here (default: "
+        "bench/results/chart.png when all sections run without --quick; needs matplotlib)",
     )
     args = parser.parse_args(argv)
     runs: int = args.runs if args.runs is not None else (QUICK_RUNS if args.quick else FULL_RUNS)
     if runs < 1:
         parser.error("--runs must be at least 1")
-    sections = SECTIONS if args.only == "all" else (args.only,)
+    chosen = [s.strip() for s in str(args.only).split(",") if s.strip()]
+    unknown = [s for s in chosen if s not in ("all", *SECTIONS)]
+    if unknown or not chosen:
+        parser.error(
+            f"--only: unknown section(s) {', '.join(map(repr, unknown)) or 'none given'}; "
+            f"choose from all, {', '.join(SECTIONS)}"
+        )
+    sections = SECTIONS if "all" in chosen else tuple(s for s in SECTIONS if s in chosen)
+    chart: Path | None = args.chart
+    if chart is None and sections == SECTIONS and not args.quick:
+        chart = DEFAULT_CHART
     rows = {
         "ewm": QUICK_ROWS if args.quick else FULL_ROWS,
         "quantile": QUANTILE_QUICK_ROWS if args.quick else QUANTILE_ROWS,
@@ -2107,6 +2482,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "by": BY_QUICK_ROWS if args.quick else BY_ROWS,
         "tracker": TRACKER_BATCHES
         * (TRACKER_QUICK_BATCH_ROWS if args.quick else TRACKER_BATCH_ROWS),
+        "river": RIVER_QUICK_ROWS if args.quick else RIVER_ROWS,
     }
     runners: dict[str, Callable[[int, int], list[Result]]] = {
         "ewm": run_ewm,
@@ -2114,6 +2490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "moments": run_moments,
         "by": run_by,
         "tracker": run_tracker,
+        "river": run_river,
     }
 
     start = time.perf_counter()
@@ -2121,7 +2498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for section in sections:
         results.extend(runners[section](rows[section], runs))
     # The time-window and tracker sections cap their own runs: alone, the header says so.
-    caps = {"by": BY_RUNS, "tracker": TRACKER_RUNS}
+    caps = {"by": BY_RUNS, "tracker": TRACKER_RUNS, "river": RIVER_RUNS}
     meta_runs = min(runs, caps[sections[0]]) if len(sections) == 1 and sections[0] in caps else runs
     meta = _meta({s: rows[s] for s in sections}, meta_runs, args.quick)
     meta["wall_seconds"] = round(time.perf_counter() - start, 1)
@@ -2129,6 +2506,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(_to_json(results, meta), indent=2) + "\n", encoding="utf-8")
         _log(f"wrote {args.json}")
+    if chart is not None:
+        write_chart(results, meta, chart)
     _log(f"done in {meta['wall_seconds']} s")
     return 0
 
