@@ -85,7 +85,7 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import polars_streamstats as _pss
 
@@ -130,6 +130,7 @@ _Window = int | str | _dt.timedelta
 _Closed = Literal["right", "left", "both", "none"]
 _Interpolation = Literal["nearest", "higher", "lower", "midpoint", "linear", "equiprobable"]
 _Method = Literal["exact", "p2"]
+_PSS_NAME = {"q": "quantile"}  # River's parameter names pss spells differently
 
 
 def _fading(fading_factor: float) -> float:
@@ -153,9 +154,27 @@ class _Adapter(Univariate):
     """The shared half of every adapter: a pss object behind River's protocol."""
 
     _stat: Any
+    _pss_class: ClassVar[Any]  # the pss class each concrete adapter wraps
+    min_samples: int
 
-    def _new(self) -> Any:  # pragma: no cover - every class overrides it
-        raise NotImplementedError
+    def _setup(self, params: dict[str, Any]) -> None:
+        """Keep each parameter as an attribute and build the pss object from them.
+
+        ``params`` is the ``__init__``'s ``locals()``, taken first thing so that it holds
+        only the parameters (River's ``clone`` reads them back by name). Each is passed to
+        ``_pss_class`` by keyword, under pss' name (``fading_factor`` is ``alpha``, checked;
+        ``q`` is ``quantile``).
+        """
+        kwargs: dict[str, Any] = {}
+        for key, value in params.items():
+            if key == "self":
+                continue
+            setattr(self, "_window_size" if key == "window_size" else key, value)
+            if key == "fading_factor":
+                kwargs["alpha"] = _fading(value)
+            else:
+                kwargs[_PSS_NAME.get(key, key)] = value
+        self._stat = _renamed(self._pss_class, **kwargs)
 
     def update(self, x: float | None, t: Any = None) -> None:
         """Add one value (``None`` is a missing value); ``t`` is its time (time windows)."""
@@ -205,6 +224,8 @@ class _Revertible(_Adapter):
 class _Rolling(_Adapter, RollingUnivariate):
     """A window of the last ``window_size`` rows, or of a duration (time window)."""
 
+    closed: _Closed
+
     _window_size: _Window
 
     @property
@@ -212,11 +233,79 @@ class _Rolling(_Adapter, RollingUnivariate):
         """The size of the window: rows, or a duration for a time window."""
         return self._window_size
 
+    def __init__(
+        self, window_size: _Window, *, min_samples: int = 1, closed: _Closed = "right"
+    ) -> None:
+        self._setup(locals())
+
+
+class _RollingDdof(_Rolling):
+    """A window statistic with ``ddof`` (``RollingVar``, ``RollingStd``)."""
+
+    ddof: int
+
+    def __init__(
+        self,
+        window_size: _Window,
+        ddof: int = 1,
+        *,
+        min_samples: int = 1,
+        closed: _Closed = "right",
+    ) -> None:
+        self._setup(locals())
+
+
+class _Cumulative(_Adapter):
+    """A statistic of the whole stream whose only option is ``min_samples``."""
+
+    def __init__(self, *, min_samples: int = 1) -> None:
+        self._setup(locals())
+
+
+class _CumulativeDdof(_Adapter):
+    """A moment of the whole stream with ``ddof`` (``Var``, ``Std``)."""
+
+    ddof: int
+
+    def __init__(self, ddof: int = 1, *, min_samples: int = 1) -> None:
+        self._setup(locals())
+
+
+class _EW(_Adapter):
+    """An exponentially weighted statistic: River's name is ``<prefix>_<fading_factor>``."""
+
+    _name_prefix: ClassVar[str]
+    fading_factor: float
+    adjust: bool
+    ignore_nulls: bool
+
+    @property
+    def name(self) -> str:
+        """River's name of the statistic (``Agg`` uses it in the feature's name)."""
+        return f"{self._name_prefix}_{self.fading_factor}"
+
+
+class _EWBiased(_EW):
+    """An exponentially weighted moment with ``bias`` (``EWVar``, ``EWStd``)."""
+
+    bias: bool
+
+    def __init__(
+        self,
+        fading_factor: float = 0.5,
+        *,
+        adjust: bool = False,
+        bias: bool = True,
+        ignore_nulls: bool = False,
+        min_samples: int = 1,
+    ) -> None:
+        self._setup(locals())
+
 
 # ----------------------------------------------------------------------------- cumulative
 
 
-class Mean(_Revertible):
+class Mean(_Revertible, _Cumulative):
     """Running mean (River's ``stats.Mean``), computed by ``pss.Mean``.
 
     Parameters
@@ -234,15 +323,10 @@ class Mean(_Revertible):
     (4.0, 'mean')
     """
 
-    def __init__(self, *, min_samples: int = 1) -> None:
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.Mean(min_samples=self.min_samples)
+    _pss_class = _pss.Mean
 
 
-class Var(_Revertible):
+class Var(_Revertible, _CumulativeDdof):
     """Running variance (River's ``stats.Var``), computed by ``pss.Var`` (Welford/Chan).
 
     Parameters
@@ -263,16 +347,10 @@ class Var(_Revertible):
     13.0
     """
 
-    def __init__(self, ddof: int = 1, *, min_samples: int = 1) -> None:
-        self.ddof = ddof
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.Var(ddof=self.ddof, min_samples=self.min_samples)
+    _pss_class = _pss.Var
 
 
-class Std(_Revertible):
+class Std(_Revertible, _CumulativeDdof):
     """Running standard deviation, computed by ``pss.Std`` (River has no ``stats.Std``).
 
     Parameters
@@ -292,13 +370,7 @@ class Std(_Revertible):
     (1.0, 'std')
     """
 
-    def __init__(self, ddof: int = 1, *, min_samples: int = 1) -> None:
-        self.ddof = ddof
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.Std(ddof=self.ddof, min_samples=self.min_samples)
+    _pss_class = _pss.Std
 
 
 class Skew(_Revertible):
@@ -322,13 +394,11 @@ class Skew(_Revertible):
     0.707106781187
     """
 
-    def __init__(self, bias: bool = False, *, min_samples: int = 1) -> None:
-        self.bias = bias
-        self.min_samples = min_samples
-        self._stat = self._new()
+    _pss_class = _pss.Skew
+    bias: bool
 
-    def _new(self) -> Any:
-        return _pss.Skew(bias=self.bias, min_samples=self.min_samples)
+    def __init__(self, bias: bool = False, *, min_samples: int = 1) -> None:
+        self._setup(locals())
 
 
 class Kurtosis(_Revertible):
@@ -353,17 +423,15 @@ class Kurtosis(_Revertible):
     -1.36
     """
 
+    _pss_class = _pss.Kurtosis
+    bias: bool
+    fisher: bool
+
     def __init__(self, bias: bool = False, *, fisher: bool = True, min_samples: int = 1) -> None:
-        self.bias = bias
-        self.fisher = fisher
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.Kurtosis(fisher=self.fisher, bias=self.bias, min_samples=self.min_samples)
+        self._setup(locals())
 
 
-class Max(_Adapter):
+class Max(_Cumulative):
     """Running maximum (River's ``stats.Max``), computed by ``pss.Max``.
 
     Parameters
@@ -381,15 +449,10 @@ class Max(_Adapter):
     5.0
     """
 
-    def __init__(self, *, min_samples: int = 1) -> None:
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.Max(min_samples=self.min_samples)
+    _pss_class = _pss.Max
 
 
-class Min(_Adapter):
+class Min(_Cumulative):
     """Running minimum (River's ``stats.Min``), computed by ``pss.Min``.
 
     Parameters
@@ -407,15 +470,10 @@ class Min(_Adapter):
     -2.0
     """
 
-    def __init__(self, *, min_samples: int = 1) -> None:
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.Min(min_samples=self.min_samples)
+    _pss_class = _pss.Min
 
 
-class AbsMax(_Adapter):
+class AbsMax(_Cumulative):
     """Running absolute maximum (River's ``stats.AbsMax``), computed by ``pss.AbsMax``.
 
     Parameters
@@ -433,15 +491,10 @@ class AbsMax(_Adapter):
     (5.0, 'absmax')
     """
 
-    def __init__(self, *, min_samples: int = 1) -> None:
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.AbsMax(min_samples=self.min_samples)
+    _pss_class = _pss.AbsMax
 
 
-class PeakToPeak(_Adapter):
+class PeakToPeak(_Cumulative):
     """Running peak to peak, ``max - min`` (River's ``stats.PeakToPeak``), by ``pss.PeakToPeak``.
 
     Parameters
@@ -459,17 +512,12 @@ class PeakToPeak(_Adapter):
     (7.0, 'ptp')
     """
 
-    def __init__(self, *, min_samples: int = 1) -> None:
-        self.min_samples = min_samples
-        self._stat = self._new()
+    _pss_class = _pss.PeakToPeak
 
     @property
     def name(self) -> str:
         """River's name of the statistic (``Agg`` uses it in the feature's name)."""
         return "ptp"
-
-    def _new(self) -> Any:
-        return _pss.PeakToPeak(min_samples=self.min_samples)
 
 
 class Quantile(_Revertible):
@@ -506,6 +554,11 @@ class Quantile(_Revertible):
     3.0
     """
 
+    _pss_class = _pss.Quantile
+    q: float
+    method: _Method
+    interpolation: _Interpolation | None
+
     def __init__(
         self,
         q: float = 0.5,
@@ -514,20 +567,7 @@ class Quantile(_Revertible):
         interpolation: _Interpolation | None = None,
         min_samples: int = 1,
     ) -> None:
-        self.q = q
-        self.method = method
-        self.interpolation = interpolation
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _renamed(
-            _pss.Quantile,
-            self.q,
-            self.interpolation,
-            method=self.method,
-            min_samples=self.min_samples,
-        )
+        self._setup(locals())
 
 
 class IQR(_Revertible):
@@ -557,6 +597,12 @@ class IQR(_Revertible):
     (2.0, 'IQR_0.25_0.75')
     """
 
+    _pss_class = _pss.IQR
+    q_inf: float
+    q_sup: float
+    method: _Method
+    interpolation: _Interpolation | None
+
     def __init__(
         self,
         q_inf: float = 0.25,
@@ -566,32 +612,18 @@ class IQR(_Revertible):
         interpolation: _Interpolation | None = None,
         min_samples: int = 1,
     ) -> None:
-        self.q_inf = q_inf
-        self.q_sup = q_sup
-        self.method = method
-        self.interpolation = interpolation
-        self.min_samples = min_samples
-        self._stat = self._new()
+        self._setup(locals())
 
     @property
     def name(self) -> str:
         """River's name of the statistic (``Agg`` uses it in the feature's name)."""
         return f"{type(self).__name__}_{self.q_inf}_{self.q_sup}"
 
-    def _new(self) -> Any:
-        return _pss.IQR(
-            q_inf=self.q_inf,
-            q_sup=self.q_sup,
-            interpolation=self.interpolation,
-            method=self.method,
-            min_samples=self.min_samples,
-        )
-
 
 # ------------------------------------------------------------------- exponentially weighted
 
 
-class EWMean(_Adapter):
+class EWMean(_EW):
     """Exponentially weighted mean (River's ``stats.EWMean``), computed by ``pss.EWMean``.
 
     River's recursion ``m = fading_factor * x + (1 - fading_factor) * m`` (from the first
@@ -619,6 +651,9 @@ class EWMean(_Adapter):
     (3.5, 'ewm_0.5')
     """
 
+    _pss_class = _pss.EWMean
+    _name_prefix = "ewm"
+
     def __init__(
         self,
         fading_factor: float = 0.5,
@@ -627,27 +662,10 @@ class EWMean(_Adapter):
         ignore_nulls: bool = False,
         min_samples: int = 1,
     ) -> None:
-        self.fading_factor = fading_factor
-        self.adjust = adjust
-        self.ignore_nulls = ignore_nulls
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    @property
-    def name(self) -> str:
-        """River's name of the statistic (``Agg`` uses it in the feature's name)."""
-        return f"ewm_{self.fading_factor}"
-
-    def _new(self) -> Any:
-        return _pss.EWMean(
-            alpha=_fading(self.fading_factor),
-            adjust=self.adjust,
-            ignore_nulls=self.ignore_nulls,
-            min_samples=self.min_samples,
-        )
+        self._setup(locals())
 
 
-class EWVar(_Adapter):
+class EWVar(_EWBiased):
     """Exponentially weighted variance (River's ``stats.EWVar``), computed by ``pss.EWVar``.
 
     River's ``EWMean(x²) - EWMean(x)²`` is, exactly in arithmetic, the biased variance of
@@ -675,38 +693,11 @@ class EWVar(_Adapter):
     (2.75, 'ewv_0.5')
     """
 
-    def __init__(
-        self,
-        fading_factor: float = 0.5,
-        *,
-        adjust: bool = False,
-        bias: bool = True,
-        ignore_nulls: bool = False,
-        min_samples: int = 1,
-    ) -> None:
-        self.fading_factor = fading_factor
-        self.adjust = adjust
-        self.bias = bias
-        self.ignore_nulls = ignore_nulls
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    @property
-    def name(self) -> str:
-        """River's name of the statistic (``Agg`` uses it in the feature's name)."""
-        return f"ewv_{self.fading_factor}"
-
-    def _new(self) -> Any:
-        return _pss.EWVar(
-            alpha=_fading(self.fading_factor),
-            adjust=self.adjust,
-            bias=self.bias,
-            ignore_nulls=self.ignore_nulls,
-            min_samples=self.min_samples,
-        )
+    _pss_class = _pss.EWVar
+    _name_prefix = "ewv"
 
 
-class EWStd(_Adapter):
+class EWStd(_EWBiased):
     """Exponentially weighted standard deviation: the square root of ``EWVar``.
 
     River has no ``EWStd``; this takes ``EWVar``'s parameters and wraps ``pss.EWStd``.
@@ -732,35 +723,8 @@ class EWStd(_Adapter):
     (1.0, 'ewstd_0.5')
     """
 
-    def __init__(
-        self,
-        fading_factor: float = 0.5,
-        *,
-        adjust: bool = False,
-        bias: bool = True,
-        ignore_nulls: bool = False,
-        min_samples: int = 1,
-    ) -> None:
-        self.fading_factor = fading_factor
-        self.adjust = adjust
-        self.bias = bias
-        self.ignore_nulls = ignore_nulls
-        self.min_samples = min_samples
-        self._stat = self._new()
-
-    @property
-    def name(self) -> str:
-        """The name ``Agg`` uses in the feature's name."""
-        return f"ewstd_{self.fading_factor}"
-
-    def _new(self) -> Any:
-        return _pss.EWStd(
-            alpha=_fading(self.fading_factor),
-            adjust=self.adjust,
-            bias=self.bias,
-            ignore_nulls=self.ignore_nulls,
-            min_samples=self.min_samples,
-        )
+    _pss_class = _pss.EWStd
+    _name_prefix = "ewstd"
 
 
 # --------------------------------------------------------------------------------- windows
@@ -790,19 +754,10 @@ class RollingMean(_Rolling):
     (5.5, 'rollingmean_2')
     """
 
-    def __init__(
-        self, window_size: _Window, *, min_samples: int = 1, closed: _Closed = "right"
-    ) -> None:
-        self._window_size = window_size
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingMean(self._window_size, min_samples=self.min_samples, closed=self.closed)
+    _pss_class = _pss.RollingMean
 
 
-class RollingVar(_Rolling):
+class RollingVar(_RollingDdof):
     """Variance over a window, computed by ``pss.RollingVar`` (River: ``utils.Rolling(stats.Var)``).
 
     Parameters
@@ -826,27 +781,10 @@ class RollingVar(_Rolling):
     13.0
     """
 
-    def __init__(
-        self,
-        window_size: _Window,
-        ddof: int = 1,
-        *,
-        min_samples: int = 1,
-        closed: _Closed = "right",
-    ) -> None:
-        self._window_size = window_size
-        self.ddof = ddof
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingVar(
-            self._window_size, min_samples=self.min_samples, closed=self.closed, ddof=self.ddof
-        )
+    _pss_class = _pss.RollingVar
 
 
-class RollingStd(_Rolling):
+class RollingStd(_RollingDdof):
     """Standard deviation over a window, computed by ``pss.RollingStd``.
 
     Parameters
@@ -870,24 +808,7 @@ class RollingStd(_Rolling):
     1.0
     """
 
-    def __init__(
-        self,
-        window_size: _Window,
-        ddof: int = 1,
-        *,
-        min_samples: int = 1,
-        closed: _Closed = "right",
-    ) -> None:
-        self._window_size = window_size
-        self.ddof = ddof
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingStd(
-            self._window_size, min_samples=self.min_samples, closed=self.closed, ddof=self.ddof
-        )
+    _pss_class = _pss.RollingStd
 
 
 class RollingSkew(_Rolling):
@@ -915,6 +836,9 @@ class RollingSkew(_Rolling):
     0.707106781187
     """
 
+    _pss_class = _pss.RollingSkew
+    bias: bool
+
     def __init__(
         self,
         window_size: _Window,
@@ -923,16 +847,7 @@ class RollingSkew(_Rolling):
         min_samples: int = 1,
         closed: _Closed = "right",
     ) -> None:
-        self._window_size = window_size
-        self.bias = bias
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingSkew(
-            self._window_size, bias=self.bias, min_samples=self.min_samples, closed=self.closed
-        )
+        self._setup(locals())
 
 
 class RollingKurtosis(_Rolling):
@@ -961,6 +876,10 @@ class RollingKurtosis(_Rolling):
     -1.36
     """
 
+    _pss_class = _pss.RollingKurtosis
+    bias: bool
+    fisher: bool
+
     def __init__(
         self,
         window_size: _Window,
@@ -970,21 +889,7 @@ class RollingKurtosis(_Rolling):
         min_samples: int = 1,
         closed: _Closed = "right",
     ) -> None:
-        self._window_size = window_size
-        self.bias = bias
-        self.fisher = fisher
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingKurtosis(
-            self._window_size,
-            fisher=self.fisher,
-            bias=self.bias,
-            min_samples=self.min_samples,
-            closed=self.closed,
-        )
+        self._setup(locals())
 
 
 class RollingEWMean(_Rolling):
@@ -1014,6 +919,9 @@ class RollingEWMean(_Rolling):
     3.0
     """
 
+    _pss_class = _pss.RollingEWMean
+    fading_factor: float
+
     def __init__(
         self,
         window_size: _Window,
@@ -1022,19 +930,7 @@ class RollingEWMean(_Rolling):
         min_samples: int = 1,
         closed: _Closed = "right",
     ) -> None:
-        self._window_size = window_size
-        self.fading_factor = fading_factor
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingEWMean(
-            self._window_size,
-            alpha=_fading(self.fading_factor),
-            min_samples=self.min_samples,
-            closed=self.closed,
-        )
+        self._setup(locals())
 
 
 class RollingQuantile(_Rolling):
@@ -1067,6 +963,10 @@ class RollingQuantile(_Rolling):
     (2.5, 'rollingquantile_4')
     """
 
+    _pss_class = _pss.RollingQuantile
+    q: float
+    interpolation: _Interpolation
+
     def __init__(
         self,
         q: float,
@@ -1076,22 +976,7 @@ class RollingQuantile(_Rolling):
         min_samples: int = 1,
         closed: _Closed = "right",
     ) -> None:
-        self.q = q
-        self._window_size = window_size
-        self.interpolation = interpolation
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _renamed(
-            _pss.RollingQuantile,
-            self.q,
-            self.interpolation,
-            self._window_size,
-            min_samples=self.min_samples,
-            closed=self.closed,
-        )
+        self._setup(locals())
 
 
 class RollingIQR(_Rolling):
@@ -1122,6 +1007,11 @@ class RollingIQR(_Rolling):
     (2.0, 'rollingiqr_5')
     """
 
+    _pss_class = _pss.RollingIQR
+    q_inf: float
+    q_sup: float
+    interpolation: _Interpolation
+
     def __init__(
         self,
         window_size: _Window,
@@ -1132,23 +1022,7 @@ class RollingIQR(_Rolling):
         min_samples: int = 1,
         closed: _Closed = "right",
     ) -> None:
-        self._window_size = window_size
-        self.q_inf = q_inf
-        self.q_sup = q_sup
-        self.interpolation = interpolation
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingIQR(
-            self._window_size,
-            q_inf=self.q_inf,
-            q_sup=self.q_sup,
-            interpolation=self.interpolation,
-            min_samples=self.min_samples,
-            closed=self.closed,
-        )
+        self._setup(locals())
 
 
 class RollingMax(_Rolling):
@@ -1173,16 +1047,7 @@ class RollingMax(_Rolling):
     4.0
     """
 
-    def __init__(
-        self, window_size: _Window, *, min_samples: int = 1, closed: _Closed = "right"
-    ) -> None:
-        self._window_size = window_size
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingMax(self._window_size, min_samples=self.min_samples, closed=self.closed)
+    _pss_class = _pss.RollingMax
 
 
 class RollingMin(_Rolling):
@@ -1207,16 +1072,7 @@ class RollingMin(_Rolling):
     1.0
     """
 
-    def __init__(
-        self, window_size: _Window, *, min_samples: int = 1, closed: _Closed = "right"
-    ) -> None:
-        self._window_size = window_size
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingMin(self._window_size, min_samples=self.min_samples, closed=self.closed)
+    _pss_class = _pss.RollingMin
 
 
 class RollingAbsMax(_Rolling):
@@ -1241,18 +1097,7 @@ class RollingAbsMax(_Rolling):
     4.0
     """
 
-    def __init__(
-        self, window_size: _Window, *, min_samples: int = 1, closed: _Closed = "right"
-    ) -> None:
-        self._window_size = window_size
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingAbsMax(
-            self._window_size, min_samples=self.min_samples, closed=self.closed
-        )
+    _pss_class = _pss.RollingAbsMax
 
 
 class RollingPeakToPeak(_Rolling):
@@ -1277,15 +1122,4 @@ class RollingPeakToPeak(_Rolling):
     5.0
     """
 
-    def __init__(
-        self, window_size: _Window, *, min_samples: int = 1, closed: _Closed = "right"
-    ) -> None:
-        self._window_size = window_size
-        self.min_samples = min_samples
-        self.closed = closed
-        self._stat = self._new()
-
-    def _new(self) -> Any:
-        return _pss.RollingPeakToPeak(
-            self._window_size, min_samples=self.min_samples, closed=self.closed
-        )
+    _pss_class = _pss.RollingPeakToPeak
