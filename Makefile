@@ -34,14 +34,14 @@ lint: venv
 	cargo fmt --check
 	cargo clippy --all-targets --quiet -- -D warnings
 	cargo clippy --all-targets --features python --quiet -- -D warnings
-	$(PY) -m ruff check python tests bench
-	$(PY) -m ruff format --check python tests bench
-	$(PY) -m mypy python tests bench
+	$(PY) -m ruff check python tests bench docs/_ext
+	$(PY) -m ruff format --check python tests bench docs/_ext
+	$(PY) -m mypy python tests bench docs/_ext
 
 fmt: venv
 	cargo fmt
-	$(PY) -m ruff format python tests bench
-	$(PY) -m ruff check --fix python tests bench
+	$(PY) -m ruff format python tests bench docs/_ext
+	$(PY) -m ruff check --fix python tests bench docs/_ext
 
 bench: build
 	# numpy's OpenBLAS threads spin after use and would take a core from whatever runs next.
