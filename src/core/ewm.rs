@@ -1519,6 +1519,7 @@ mod tests {
 mod merge_tests {
     use super::*;
     use crate::core::snapshot;
+    use crate::core::testing::{agree_within, Scale};
     use std::fmt::Debug;
 
     /// SplitMix64: a small deterministic generator.
@@ -1568,19 +1569,6 @@ mod merge_tests {
         xs.iter().map(|&x| s.update(x)).collect()
     }
 
-    /// Same class (null, NaN, the same infinity), and finite values within `rel` relative,
-    /// or `floor` absolute.
-    fn agree_within(got: Option<f64>, want: Option<f64>, rel: f64, floor: f64) -> bool {
-        match (got, want) {
-            (None, None) => true,
-            (Some(g), Some(w)) if !w.is_finite() => {
-                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan())
-            }
-            (Some(g), Some(w)) => g.is_finite() && (g - w).abs() <= rel * w.abs() + floor,
-            _ => false,
-        }
-    }
-
     fn agree(got: Option<f64>, want: Option<f64>, floor: f64) -> bool {
         agree_within(got, want, 1e-12, floor)
     }
@@ -1625,28 +1613,8 @@ mod merge_tests {
         }
     }
 
-    /// The data's scale: its largest finite |value| and the range of its finite values.
-    #[derive(Clone, Copy)]
-    struct Scale {
-        abs: f64,
-        range: f64,
-    }
-
     fn scale_of(parts: &[&[Option<f64>]]) -> Scale {
-        let finite = || {
-            parts
-                .iter()
-                .flat_map(|p| p.iter())
-                .flatten()
-                .filter(|x| x.is_finite())
-        };
-        let (lo, hi) = finite().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
-            (lo.min(x), hi.max(x))
-        });
-        Scale {
-            abs: finite().fold(0.0f64, |m, x| m.max(x.abs())),
-            range: if hi >= lo { hi - lo } else { 0.0 },
-        }
+        Scale::of(parts.iter().flat_map(|p| p.iter()).flatten().copied())
     }
 
     fn scale(xs: &[Option<f64>]) -> f64 {

@@ -1137,6 +1137,7 @@ mod tests {
 mod merge_tests {
     use super::*;
     use crate::core::snapshot;
+    use crate::core::testing::{agree_within, Scale};
     use rand::rngs::SmallRng;
     use rand::{Rng, SeedableRng};
     use std::fmt::Debug;
@@ -1169,43 +1170,11 @@ mod merge_tests {
             .collect()
     }
 
-    /// Same class (null, NaN, the same infinity), finite values within `rel` relative or
-    /// `floor` absolute.
-    fn agree_within(got: Option<f64>, want: Option<f64>, rel: f64, floor: f64) -> bool {
-        match (got, want) {
-            (None, None) => true,
-            (Some(g), Some(w)) if !w.is_finite() => {
-                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan())
-            }
-            (Some(g), Some(w)) => g.is_finite() && (g - w).abs() <= rel * w.abs() + floor,
-            _ => false,
-        }
-    }
-
-    /// The data's largest finite |value| and the range of its finite values: the rounding
-    /// of a weighted mean scales with the former, that of the variance (kept relative to
-    /// the first value) with the latter, not with the result (which may be near 0).
-    #[derive(Clone, Copy)]
-    struct Scale {
-        abs: f64,
-        range: f64,
-    }
-
+    /// The rounding of a weighted mean scales with the data's largest finite |value|, that
+    /// of the variance (kept relative to the first value) with its range, not with the
+    /// result (which may be near 0).
     fn scale(parts: &[&Rows]) -> Scale {
-        let finite = || {
-            parts
-                .iter()
-                .flat_map(|p| p.iter())
-                .filter_map(|r| r.1)
-                .filter(|x| x.is_finite())
-        };
-        let (lo, hi) = finite().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(x), hi.max(x))
-        });
-        Scale {
-            abs: finite().fold(0.0f64, |m, x| m.max(x.abs())),
-            range: if hi >= lo { hi - lo } else { 0.0 },
-        }
+        Scale::of(parts.iter().flat_map(|p| p.iter()).filter_map(|r| r.1))
     }
 
     struct Case<S> {

@@ -122,6 +122,41 @@ pub enum OptionValue {
 pub(crate) mod testing {
     use super::Statistic;
 
+    /// Same class (null, NaN, the same infinity), and finite values within `rel` relative,
+    /// or `floor` absolute.
+    pub fn agree_within(got: Option<f64>, want: Option<f64>, rel: f64, floor: f64) -> bool {
+        match (got, want) {
+            (None, None) => true,
+            (Some(g), Some(w)) if !w.is_finite() => {
+                g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan())
+            }
+            (Some(g), Some(w)) => g.is_finite() && (g - w).abs() <= rel * w.abs() + floor,
+            _ => false,
+        }
+    }
+
+    /// The data's scale: its largest finite |value| and the range of its finite values.
+    #[derive(Clone, Copy)]
+    pub struct Scale {
+        pub abs: f64,
+        pub range: f64,
+    }
+
+    impl Scale {
+        pub fn of(values: impl Iterator<Item = f64> + Clone) -> Scale {
+            let finite = values.filter(|x| x.is_finite());
+            let (lo, hi) = finite
+                .clone()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+                    (lo.min(x), hi.max(x))
+                });
+            Scale {
+                abs: finite.fold(0.0f64, |m, x| m.max(x.abs())),
+                range: if hi >= lo { hi - lo } else { 0.0 },
+            }
+        }
+    }
+
     /// Every bracketing of the merges of `parts` (each a binary tree over the sequence), to
     /// check that merging is associative.
     pub fn brackets<S: Statistic>(parts: &[S]) -> Vec<S> {
