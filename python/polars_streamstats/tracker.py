@@ -174,8 +174,9 @@ class Tracker:
             raise ValueError(f"`stats` names {sorted(clash)} clash with the `by`/`time` columns")
         self._on = on
         self._time = time
-        self._core = _TrackerCore([s._template() for s in self._stats])
-        timed = [s for s in self._stats if s._template().time_based() is not None]
+        templates = [s._template() for s in self._stats]
+        self._core = _TrackerCore(templates)
+        timed = [s for s, t in zip(self._stats, templates, strict=True) if t.time_based()]
         if timed and time is None:
             raise ValueError(
                 f"`time` is required: {timed[0]!r} is time-based (give the column of each "

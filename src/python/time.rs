@@ -268,7 +268,7 @@ pub fn span_min_samples(span: &Span, min_samples: &Arg<'_>, lowest_ok: u64) -> P
 // ---- Times ----------------------------------------------------------------------------------
 
 /// What a time-based object takes as time, for checking and converting times.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Clock {
     pub kind: TimeKind,
     /// The duration as written (its day units forbid a time zone; messages show it).

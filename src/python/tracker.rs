@@ -264,11 +264,13 @@ impl TrackerCore {
     /// The times of a batch for the time-based statistics (each checks its own duration
     /// against the column's dtype and time zone), or None when no statistic takes time.
     fn times_of(&mut self, times: Option<&Series>, name: &str) -> PyResult<Option<Vec<i64>>> {
-        let clocks: Vec<Clock> = self
-            .templates
-            .iter_mut()
-            .filter_map(|t| t.clock())
-            .collect();
+        // Statistics with the same duration check and convert the column alike: once.
+        let mut clocks: Vec<Clock> = Vec::new();
+        for clock in self.templates.iter_mut().filter_map(|t| t.clock()) {
+            if !clocks.contains(&clock) {
+                clocks.push(clock);
+            }
+        }
         match (times, clocks.first()) {
             (Some(s), Some(first)) => {
                 for clock in &clocks[1..] {
