@@ -457,9 +457,11 @@ impl TrackerCore {
                 "Tracker.merge: inconsistent key mapping",
             ));
         }
-        let mut merged: Vec<Vec<Box<dyn Tracked>>> = Vec::with_capacity(self.states.len());
+        // The merged states of the keys `other` holds, made aside: an error leaves `self`
+        // as it was; keys only `self` holds are not touched.
+        let mut merged: Vec<Vec<(usize, Box<dyn Tracked>)>> = Vec::with_capacity(self.states.len());
         for s in 0..self.templates.len() {
-            let mut states: Vec<Option<Box<dyn Tracked>>> = (0..n_keys).map(|_| None).collect();
+            let mut states = Vec::with_capacity(targets.len());
             for (j, &t) in targets.iter().enumerate() {
                 let t = t as usize;
                 let mut state = if t < known {
@@ -470,26 +472,22 @@ impl TrackerCore {
                 state
                     .merge_dyn(other.states[s][j].as_ref())
                     .map_err(value_error)?;
-                states[t] = Some(state);
+                states.push((t, state));
             }
-            merged.push(
-                states
-                    .into_iter()
-                    .enumerate()
-                    .map(|(k, st)| match st {
-                        Some(st) => st,
-                        None if k < known => self.states[s][k].clone_box(),
-                        None => self.fresh(s),
-                    })
-                    .collect(),
-            );
+            merged.push(states);
         }
         let mut last = self.last.clone();
         last.resize(n_keys, None);
         for (j, &t) in targets.iter().enumerate() {
             last[t as usize] = last[t as usize].max(other.last[j]);
         }
-        self.states = merged;
+        for (s, states) in merged.into_iter().enumerate() {
+            let template = &self.templates[s];
+            self.states[s].resize_with(n_keys, || template.clone_box());
+            for (t, state) in states {
+                self.states[s][t] = state;
+            }
+        }
         self.last = last;
         Ok(())
     }
