@@ -531,6 +531,13 @@ macro_rules! stat_class {
                     Ok(slf)
                 }
 
+                /// ``update`` returning ``None`` (River's protocol; the River adapters bind it
+                /// as their own ``update``, saving a Python frame per value).
+                #[pyo3(signature = (x, t=$crate::python::plumbing::Arg::Omitted))]
+                fn _push(&mut self, x: Option<f64>, t: $crate::python::plumbing::Arg<'_>) -> PyResult<()> {
+                    $crate::python::time::update(&mut self.inner, x, &t)
+                }
+
                 /// Consume every value of ``values`` in order, exactly as ``update`` row by row
                 /// (the same numbers, bit for bit) but faster; return the object itself.
                 /// ``values``: a Polars Series, a numpy or pyarrow array, or a sequence of
@@ -574,6 +581,13 @@ macro_rules! stat_class {
                 fn update(mut slf: PyRefMut<'_, Self>, x: Option<f64>) -> PyRefMut<'_, Self> {
                     $crate::core::Kernel::update(&mut slf.inner, x);
                     slf
+                }
+
+                /// ``update`` returning ``None`` (River's protocol; the River adapters bind it
+                /// as their own ``update``, saving a Python frame per value).
+                #[pyo3(signature = (x, /))]
+                fn _push(&mut self, x: Option<f64>) {
+                    $crate::core::Kernel::update(&mut self.inner, x);
                 }
 
                 /// Consume every value of ``values`` in order, exactly as ``update`` one by one
