@@ -13,8 +13,10 @@ dict of river objects per key updated row by row on a 1-in-50 sample; 10 x 100k 
 ``polars_streamstats.river`` in ``feature_extraction.Agg(on="x", by="k", how=...)`` over 100k dicts
 of 100 keys, and as bare ``update``/``get`` loops, against River's own statistics; 10k rows with
 ``--quick``; at most 7 runs per case), ``--chart PATH`` (also draw a PNG with one bar per case:
-pss time / fastest peer time, log scale, grouped by section; by default ``bench/results/chart.png``
-when every section runs without ``--quick``; skipped, with a message, without matplotlib).
+pss time / fastest peer time, log scale, grouped by section; skipped, with a message, without
+matplotlib), ``--publish`` (the default of a full run: the chart as ``docs/img/benchmark.png``,
+the whole report as ``docs/benchmark.md``, a summary per family in README.md between its
+markers).
 
 Method: every case is timed in this one process on the same data. Competitors are run
 interleaved (A, B, A, B, ...) after one untimed warm-up of each; the table shows the median
@@ -139,7 +141,15 @@ TRACKER_RIVER_EVERY = 50  # river gets every 50th row (200k of 10M, the whole ti
 TRACKER_RIVER_RUNS = 3  # at most: river takes up to ~4 s per run of the sample
 MAX_RATIO_TRACKER_VS_OVER = 1.5
 
-DEFAULT_CHART = Path(__file__).resolve().parent / "results" / "chart.png"
+# What a full run publishes (--publish, the default of a full run): the chart, which the README
+# and the docs show; the whole report as the docs' benchmark page; and the README's summary
+# between its two markers.
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CHART = ROOT / "docs" / "img" / "benchmark.png"
+DOCS_PAGE = ROOT / "docs" / "benchmark.md"
+README = ROOT / "README.md"
+README_BEGIN = "<!-- bench:begin (written by make bench: edit bench/bench.py, not this) -->"
+README_END = "<!-- bench:end -->"
 
 Thunk = Callable[[], object]
 
@@ -408,18 +418,18 @@ def run_ewm(n_rows: int, runs: int) -> list[Result]:
     )
     results.extend(_object_cases(xs, runs))
     results.extend(_update_many_cases(x, runs))
-    results.append(
-        _expr_case(
-            df,
-            f"rolling_ewm_mean(window_size={WINDOW}, alpha={ALPHA})",
-            pss.rolling_ewm_mean("x", window_size=WINDOW, alpha=ALPHA),
-            col.rolling_mean(WINDOW),
-            f"reference (not equivalent): Polars rolling_mean({WINDOW})",
-            runs,
-            max_ratio=None,
-            check=False,
-        )
+    reference = _expr_case(
+        df,
+        f"rolling_ewm_mean(window_size={WINDOW}, alpha={ALPHA})",
+        pss.rolling_ewm_mean("x", window_size=WINDOW, alpha=ALPHA),
+        col.rolling_mean(WINDOW),
+        f"reference (not equivalent): Polars rolling_mean({WINDOW})",
+        runs,
+        max_ratio=None,
+        check=False,
     )
+    reference.chart = False  # another statistic: a point of reference, not a peer
+    results.append(reference)
     return results
 
 
@@ -2288,7 +2298,7 @@ def render(results: Sequence[Result], meta: dict[str, Any]) -> str:
             f"## {SECTION_TITLES[section]}",
             "",
             f"{rows[section]:,} "
-            + SECTION_DATA.get(section, "Float64 rows (default_rng(0).standard_normal).")
+            + SECTION_DATA.get(section, "Float64 rows (default_rng(0).standard_normal)")
             + ".",
             "",
         ]
@@ -2421,6 +2431,113 @@ def write_chart(results: Sequence[Result], meta: dict[str, Any], path: Path) -> 
     return True
 
 
+# --------------------------------------------------------------------------- publishing
+
+
+def _machine(meta: dict[str, Any]) -> str:
+    return (
+        f"{meta['cpu']} ({meta['logical_cpus']} logical CPUs, Polars pool "
+        f"{meta['polars_threads']}) · Python {meta['python']} · polars {meta['polars']} · "
+        f"pandas {meta['pandas']} · numpy {meta['numpy']} · bottleneck {meta['bottleneck']} · "
+        f"river {meta['river']} · polars-streamstats {meta['polars_streamstats']}"
+    )
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+def summary_table(results: Sequence[Result]) -> list[str]:
+    """One line per family: its cases against the fastest peer (as in the chart), how many
+    pss wins, the median, best and worst ratio, and the targets met."""
+    bars = _chart_bars(results)
+    lines = [
+        "| family | cases | pss faster | median ratio | best | worst | targets met |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for section in SECTIONS:
+        ratios = sorted(b.ratio for b in bars if b.section == section)
+        if not ratios:
+            continue
+        verdicts = [r.verdict for r in results if r.section == section and r.verdict != "—"]
+        met = f"{sum(v == 'PASS' for v in verdicts)} of {len(verdicts)}" if verdicts else "—"
+        lines.append(
+            f"| {SECTION_TITLES[section]} | {len(ratios)} | {sum(x < 1 for x in ratios)} | "
+            f"{statistics.median(ratios):.2f}x | {ratios[0]:.2f}x | {ratios[-1]:.2f}x | {met} |"
+        )
+    return lines
+
+
+def readme_block(results: Sequence[Result], meta: dict[str, Any], chart: str) -> str:
+    """The README's benchmark summary: the chart, the machine, one line per family."""
+    return "\n".join(
+        [
+            README_BEGIN,
+            f"![pss time / fastest peer time, per case]({chart})",
+            "",
+            f"Measured by `make bench` on {meta['date']} (the run took "
+            f"{_duration(meta['wall_seconds'])}): {_machine(meta)}. A ratio is pss's time over "
+            "the fastest peer's for the same case (median of interleaved pairs, after "
+            "checking both give the same numbers); below 1, pss is faster.",
+            "",
+            *summary_table(results),
+            "",
+            "Every table, with each peer, the data and the checks: "
+            "[docs/benchmark.md](docs/benchmark.md).",
+            README_END,
+        ]
+    )
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the part from README_BEGIN to README_END (both included) replaced by
+    ``block``; ValueError unless each marker occurs exactly once, in that order."""
+    begin, end = text.count(README_BEGIN), text.count(README_END)
+    if begin != 1 or end != 1 or text.index(README_BEGIN) > text.index(README_END):
+        raise ValueError(
+            f"README must hold {README_BEGIN!r} and then {README_END!r}, once each "
+            f"(found {begin} and {end})"
+        )
+    head, rest = text.split(README_BEGIN)
+    return head + block + rest.split(README_END, 1)[1]
+
+
+def docs_page(results: Sequence[Result], meta: dict[str, Any], chart: str) -> str:
+    """The docs' benchmark page: how it is measured, the chart and every table."""
+    method = (__doc__ or "").split("Method:", 1)[1].split("Progress goes", 1)[0].strip()
+    report = render(results, meta).split("\n", 1)[1].lstrip("\n")  # without its title
+    return "\n".join(
+        [
+            "# Benchmark",
+            "",
+            "<!-- written by `make bench` (bench/bench.py --publish): edit that, not this -->",
+            "",
+            "`make bench` times pss against Polars, bottleneck, pandas and River "
+            f"(`bench/bench.py`). This page is its report from {meta['date']}.",
+            "",
+            "Method: " + " ".join(method.split()),
+            "",
+            f"![pss time / fastest peer time, per case]({chart})",
+            "",
+            report,
+            "",
+        ]
+    )
+
+
+def publish(results: Sequence[Result], meta: dict[str, Any]) -> None:
+    """Write the chart, the docs' benchmark page and the README's summary block."""
+    write_chart(results, meta, DEFAULT_CHART)
+    DOCS_PAGE.write_text(
+        docs_page(results, meta, DEFAULT_CHART.relative_to(DOCS_PAGE.parent).as_posix()),
+        encoding="utf-8",
+    )
+    _log(f"wrote {DOCS_PAGE}")
+    block = readme_block(results, meta, DEFAULT_CHART.relative_to(ROOT).as_posix())
+    README.write_text(replace_block(README.read_text(encoding="utf-8"), block), encoding="utf-8")
+    _log(f"wrote the summary in {README}")
+
+
 def _to_json(results: Sequence[Result], meta: dict[str, Any]) -> dict[str, Any]:
     cases = []
     for r in results:
@@ -2457,8 +2574,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--chart",
         metavar="PATH",
         type=Path,
-        help="also draw the ratio to the fastest peer per case as a PNG here (default: "
-        "bench/results/chart.png when all sections run without --quick; needs matplotlib)",
+        help="also draw the ratio to the fastest peer per case as a PNG here (needs matplotlib)",
+    )
+    parser.add_argument(
+        "--publish",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write the chart to docs/img/benchmark.png, the report to docs/benchmark.md and "
+        "the summary into README.md between its markers (default: when all sections run "
+        "without --quick)",
     )
     args = parser.parse_args(argv)
     runs: int = args.runs if args.runs is not None else (QUICK_RUNS if args.quick else FULL_RUNS)
@@ -2473,8 +2597,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     sections = SECTIONS if "all" in chosen else tuple(s for s in SECTIONS if s in chosen)
     chart: Path | None = args.chart
-    if chart is None and sections == SECTIONS and not args.quick:
-        chart = DEFAULT_CHART
+    publishing: bool = args.publish
+    if publishing is None:
+        publishing = sections == SECTIONS and not args.quick
+    if publishing:  # fail now, not after the run
+        replace_block(README.read_text(encoding="utf-8"), "")
     rows = {
         "ewm": QUICK_ROWS if args.quick else FULL_ROWS,
         "quantile": QUANTILE_QUICK_ROWS if args.quick else QUANTILE_ROWS,
@@ -2508,6 +2635,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _log(f"wrote {args.json}")
     if chart is not None:
         write_chart(results, meta, chart)
+    if publishing:
+        publish(results, meta)
     _log(f"done in {meta['wall_seconds']} s")
     return 0
 
