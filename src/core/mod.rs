@@ -12,6 +12,7 @@ pub mod ewm_by;
 pub mod keys;
 pub mod moments;
 pub mod order;
+pub mod parallel;
 pub mod quantile;
 pub mod snapshot;
 pub mod sweep;

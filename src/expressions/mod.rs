@@ -4,7 +4,10 @@
 mod by;
 pub mod dtypes;
 mod moments;
+mod parallel;
 pub mod series;
+
+use std::ops::Range;
 
 use polars::prelude::*;
 use pyo3_polars::derive::polars_expr;
@@ -12,7 +15,8 @@ use pyo3_polars::derive::polars_expr;
 use crate::core::ewm::{
     EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
 };
-use crate::core::order::{RankIndex, SmallSorted};
+use crate::core::order::{RankIndex, SmallSorted, PARALLEL_MIN};
+use crate::core::parallel::{Decaying, PrefixState, Rows};
 use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
     RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
@@ -54,6 +58,33 @@ fn sweep_f64<S: Kernel>(
     Ok(run_f64(&mut stat, x, lag))
 }
 
+/// [`sweep_f64`] for a cumulative statistic: over a long column, in parallel from ordered
+/// merges (see [`parallel`]).
+fn sweep_prefix<S: PrefixState>(
+    function: &str,
+    build: Result<S, StatError>,
+    x: &Float64Chunked,
+) -> PolarsResult<Float64Chunked> {
+    let mut stat = build.map_err(|e| polars_err(function, e))?;
+    if let Some(out) = parallel::prefix(function, &stat, x) {
+        return out;
+    }
+    Ok(run_f64(&mut stat, x, 0))
+}
+
+/// [`sweep_f64`] for an EW statistic: over a long column, in parallel (see [`parallel`]).
+fn sweep_ew<S: PrefixState + Decaying>(
+    function: &str,
+    build: Result<S, StatError>,
+    x: &Float64Chunked,
+) -> PolarsResult<Float64Chunked> {
+    let mut stat = build.map_err(|e| polars_err(function, e))?;
+    if let Some(out) = parallel::ew(function, &stat, x) {
+        return out;
+    }
+    Ok(run_f64(&mut stat, x, 0))
+}
+
 /// The trailing window and lag that give a rolling statistic's windows on a column of `n`
 /// rows. With `center=True` (Polars' placement) row `i` sees rows `[i - a, i + b]`, with
 /// `b = ceil(W/2) - 1` and `a = W - 1 - b`, clipped to the column: a trailing window of
@@ -72,12 +103,12 @@ fn placement(window_size: u64, center: bool, n: usize) -> (u64, usize) {
 }
 
 /// An EW statistic over a numeric column (temporal columns are rejected, see [`dtypes`]).
-fn ewm<S: Kernel>(
+fn ewm<S: PrefixState + Decaying>(
     function: &str,
     s: &Series,
     build: impl Fn() -> Result<S, StatError>,
 ) -> PolarsResult<Series> {
-    let sweep = |x: &Float64Chunked| sweep_f64(function, build(), x, 0);
+    let sweep = |x: &Float64Chunked| sweep_ew(function, build(), x);
     run(function, Kind::Numeric, s, Stat::Arith(&sweep))
 }
 
@@ -106,13 +137,17 @@ plugin!(
     rolling_ewm_mean,
     Numeric,
     |inputs, kwargs: RollingEwmKwargs| {
-        ewm("rolling_ewm_mean", &inputs[0], || {
-            RollingEwMean::new(RollingEwmOptions {
+        // One pass (not split across threads).
+        let name = "rolling_ewm_mean";
+        let sweep = |x: &Float64Chunked| {
+            let opts = RollingEwmOptions {
                 alpha: kwargs.alpha,
                 window: Span::Rows(kwargs.window_size),
                 min_samples: kwargs.min_samples,
-            })
-        })
+            };
+            sweep_f64(name, RollingEwMean::new(opts), x, 0)
+        };
+        run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
     }
 );
 
@@ -156,13 +191,23 @@ plugin!(
         let single = inputs[0].dtype() == &DataType::Float32;
         let sweep = |x: &Float64Chunked| {
             if w < RANK_INDEX_MIN_WINDOW {
-                let stat = RollingQuantileOf::with_index(opts.clone(), SmallSorted::default())
-                    .map(|s| s.single_precision(single));
-                return sweep_f64(name, stat, x, lag);
+                let build = || {
+                    RollingQuantileOf::with_index(opts.clone(), SmallSorted::default())
+                        .map(|s| s.single_precision(single))
+                };
+                let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
+                return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
             }
-            let stat = RollingQuantileOf::with_index(opts.clone(), column_index(x))
-                .map(|s| s.single_precision(single));
-            sweep_f64(name, stat, x, lag)
+            let build = |index: RankIndex| {
+                RollingQuantileOf::with_index(opts.clone(), index)
+                    .map(|s| s.single_precision(single))
+            };
+            // Each piece ranks the values it sees.
+            let ranked =
+                |r: Range<usize>, rows: &Rows| build(RankIndex::new(&rows.non_null_values(r)));
+            let max = rank_piece_max(w);
+            parallel::window(name, x, w, lag, max, ranked)
+                .unwrap_or_else(|| sweep_f64(name, build(column_index(x)), x, lag))
         };
         run(
             name,
@@ -200,17 +245,19 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
     let single = inputs[0].dtype() == &DataType::Float32;
     let sweep = |x: &Float64Chunked| {
         if w < RANK_INDEX_MIN_WINDOW {
-            let stat = RollingIqrOf::with_index(opts.clone(), SmallSorted::default())
-                .map(|s| s.single_precision(single));
-            return sweep_f64(name, stat, x, lag);
+            let build = || {
+                RollingIqrOf::with_index(opts.clone(), SmallSorted::default())
+                    .map(|s| s.single_precision(single))
+            };
+            let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
+            return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
         }
-        sweep_f64(
-            name,
-            RollingIqrOf::with_index(opts.clone(), column_index(x))
-                .map(|s| s.single_precision(single)),
-            x,
-            lag,
-        )
+        let build = |index: RankIndex| {
+            RollingIqrOf::with_index(opts.clone(), index).map(|s| s.single_precision(single))
+        };
+        let ranked = |r: Range<usize>, rows: &Rows| build(RankIndex::new(&rows.non_null_values(r)));
+        parallel::window(name, x, w, lag, rank_piece_max(w), ranked)
+            .unwrap_or_else(|| sweep_f64(name, build(column_index(x)), x, lag))
     };
     run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
 });
@@ -218,6 +265,13 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
 /// The whole-column rank index over the non-null values of `x`.
 fn column_index(x: &Float64Chunked) -> RankIndex {
     RankIndex::new(&non_null_values(x))
+}
+
+/// The longest piece of a parallel sweep over a rank index of window `w`: its values and
+/// its warm-up stay below [`PARALLEL_MIN`], from where ranking starts a thread of its own.
+fn rank_piece_max(w: u64) -> usize {
+    let w = usize::try_from(w).unwrap_or(usize::MAX);
+    PARALLEL_MIN.saturating_sub(w.saturating_add(1))
 }
 
 /// Below this window a plain sorted array wins: the rank index pays ~14 ns per value to rank

@@ -7,11 +7,12 @@ use serde::Deserialize;
 
 use super::by::{ByKwargs, TimeWindow};
 use super::dtypes::{output_field, run, Kind, Stat};
-use super::{placement, plugin, sweep_f64};
+use super::{parallel, placement, plugin, sweep_f64, sweep_prefix};
 use crate::core::moments::{
     AbsMaxOf, Cumulative, Finish, KurtosisOf, MaxOf, MeanOf, MinOf, PeakToPeakOf, Rolling, SkewOf,
     StdOf, VarOf,
 };
+use crate::core::parallel::BlockSummary;
 use crate::core::window::Span;
 
 /// Kwargs of a cumulative statistic.
@@ -68,15 +69,18 @@ impl<F> From<&RollingKwargs<F>> for Window<'_> {
 }
 
 /// Sweep `x` through the statistic `f` over `window`.
-fn sweep<F: Finish>(
+fn sweep<F: Finish + Sync>(
     name: &str,
     f: F,
     window: Window<'_>,
     x: &Float64Chunked,
-) -> PolarsResult<Float64Chunked> {
+) -> PolarsResult<Float64Chunked>
+where
+    F::Agg: BlockSummary,
+{
     match window {
         Window::Cumulative { min_samples } => {
-            sweep_f64(name, Cumulative::new(f, min_samples), x, 0)
+            sweep_prefix(name, Cumulative::new(f, min_samples), x)
         }
         Window::Rolling {
             window_size,
@@ -84,11 +88,15 @@ fn sweep<F: Finish>(
             center,
         } => {
             let (window_size, lag) = placement(window_size, center, x.len());
-            let stat = Rolling::new(f, Span::Rows(window_size), min_samples).map(|mut s| {
-                s.reserve(x.len());
-                s
-            });
-            sweep_f64(name, stat, x, lag)
+            let build = |rows: usize| {
+                Rolling::new(f, Span::Rows(window_size), min_samples).map(|mut s| {
+                    s.reserve(rows);
+                    s
+                })
+            };
+            let pieces =
+                parallel::window(name, x, window_size, lag, usize::MAX, |r, _| build(r.len()));
+            pieces.unwrap_or_else(|| sweep_f64(name, build(x.len()), x, lag))
         }
         Window::By {
             window,
@@ -100,35 +108,44 @@ fn sweep<F: Finish>(
 }
 
 /// A statistic computed from the values (mean, moments).
-fn arith<F: Finish>(
+fn arith<F: Finish + Sync>(
     name: &str,
     kind: Kind,
     s: &Series,
     f: F,
     w: Window<'_>,
-) -> PolarsResult<Series> {
+) -> PolarsResult<Series>
+where
+    F::Agg: BlockSummary,
+{
     run(name, kind, s, Stat::Arith(&|x| sweep(name, f, w, x)))
 }
 
 /// A statistic that outputs one of its values (min, max).
-fn select<F: Finish>(
+fn select<F: Finish + Sync>(
     name: &str,
     kind: Kind,
     s: &Series,
     f: F,
     w: Window<'_>,
-) -> PolarsResult<Series> {
+) -> PolarsResult<Series>
+where
+    F::Agg: BlockSummary,
+{
     run(name, kind, s, Stat::Select(&|x| sweep(name, f, w, x)))
 }
 
 /// Peak-to-peak: exact from the extremes on integer-backed columns.
-fn range<F: Finish>(
+fn range<F: Finish + Sync>(
     name: &str,
     kind: Kind,
     s: &Series,
     f: F,
     w: Window<'_>,
-) -> PolarsResult<Series> {
+) -> PolarsResult<Series>
+where
+    F::Agg: BlockSummary,
+{
     let stat = Stat::Range {
         float: &|x| sweep(name, f, w, x),
         min: &|x| sweep(name, MinOf {}, w, x),
@@ -138,13 +155,16 @@ fn range<F: Finish>(
 }
 
 /// The largest absolute value: the maximum of `abs` on integer-backed columns.
-fn abs_max<F: Finish>(
+fn abs_max<F: Finish + Sync>(
     name: &str,
     kind: Kind,
     s: &Series,
     f: F,
     w: Window<'_>,
-) -> PolarsResult<Series> {
+) -> PolarsResult<Series>
+where
+    F::Agg: BlockSummary,
+{
     let stat = Stat::AbsMax {
         float: &|x| sweep(name, f, w, x),
         max: &|x| sweep(name, MaxOf {}, w, x),
