@@ -101,6 +101,47 @@ fn reciprocal<A: Aggregate>(inv: &[f64], n: u64) -> f64 {
     }
 }
 
+/// Blocks of rows up to this size go through [`TwoStack::run_blocks`] (its buffers hold
+/// `2 * LANES + 1` blocks of summaries); larger windows through `run_rows`' own loop.
+const BLOCK_ROWS_MAX: usize = 4096;
+/// Blocks whose summaries are built side by side in [`block_summaries`].
+const LANES: usize = 4;
+
+/// For each of the `L` blocks of `size` values in `group`: its prefix summaries
+/// (`heads[l * size + k]`: values `0..=k` of block `l`, as pushed into the back run) and its
+/// suffix summaries (`tails[l * (size + 1) + j]`: values `j..size`, as `build_tails` builds
+/// them, and an empty summary at `j = size`). The `2 L` chains are independent: interleaved
+/// in one loop, they overlap in the CPU.
+#[inline(always)]
+fn block_summaries<A: Aggregate, const L: usize>(
+    group: &[f64],
+    size: usize,
+    inv: &[f64],
+    heads: &mut [A],
+    tails: &mut [A],
+) {
+    let stride = size + 1;
+    let group = &group[..L * size];
+    let heads = &mut heads[..L * size];
+    let tails = &mut tails[..L * stride];
+    let mut head = [A::EMPTY; L];
+    let mut tail = [A::EMPTY; L];
+    for k in 0..size {
+        // Both hold `k + 1` values after this push.
+        let r = reciprocal::<A>(inv, k as u64 + 1);
+        let j = size - 1 - k;
+        for l in 0..L {
+            head[l].push(group[l * size + k], r);
+            heads[l * size + k] = head[l];
+            tail[l].push(group[l * size + j], r);
+            tails[l * stride + j] = tail[l];
+        }
+    }
+    for l in 0..L {
+        tails[l * stride + size] = A::EMPTY;
+    }
+}
+
 impl<A: Aggregate> Default for TwoStack<A> {
     fn default() -> Self {
         Self::new()
@@ -197,6 +238,19 @@ impl<A: Aggregate> TwoStack<A> {
         out: &mut Running,
         output: impl Fn(&A, u64) -> Option<f64>,
     ) {
+        self.sweep_rows(size, values, out, output, true);
+    }
+
+    /// `run_rows`, with whole blocks through [`Self::run_blocks`] or not (the tests compare).
+    #[inline(always)]
+    fn sweep_rows(
+        &mut self,
+        size: u64,
+        values: &[f64],
+        out: &mut Running,
+        output: impl Fn(&A, u64) -> Option<f64>,
+        blocks: bool,
+    ) {
         const PIECE: usize = 256;
         let size = usize::try_from(size).unwrap_or(usize::MAX);
         let mut buf = [None; PIECE];
@@ -208,6 +262,17 @@ impl<A: Aggregate> TwoStack<A> {
             }
             let full = self.len() >= size;
             if full && self.start == self.split {
+                // A full window of values only, and at least a block to come: whole blocks.
+                if blocks
+                    && self.len() == size
+                    && self.count == size as u64
+                    && size <= BLOCK_ROWS_MAX
+                    && rest.len() >= size
+                {
+                    let used = self.run_blocks(size, rest, out, &output);
+                    rest = &rest[used..];
+                    continue;
+                }
                 self.flip();
             }
             // Full: each new row pushes out the oldest, until the front run is used up.
@@ -254,6 +319,90 @@ impl<A: Aggregate> TwoStack<A> {
                 self.start += take;
             }
         }
+    }
+
+    /// `run_rows` over whole blocks of `size` values, from a full window of values whose
+    /// front run is used up (the moment of a flip), `LANES` blocks at a time: the prefix
+    /// summaries of each block (its rows as the back run) and its suffix summaries (its
+    /// rows as the next front run) are built in one loop, the blocks' chains interleaved,
+    /// so that they overlap in the CPU instead of running one after another (`run_rows`
+    /// builds the suffixes in `flip`, then the prefixes). Each chain's arithmetic is that of
+    /// `push` and `build_tails`, so every output and the state left behind (that of
+    /// `run_rows` at the same row) are the same, bit for bit. Returns the values used.
+    fn run_blocks(
+        &mut self,
+        size: usize,
+        values: &[f64],
+        out: &mut Running,
+        output: &impl Fn(&A, u64) -> Option<f64>,
+    ) -> usize {
+        let blocks = values.len() / size;
+        self.grow_inv(2 * size);
+        let inv = std::mem::take(&mut self.inv);
+        let count = size as u64;
+        let inv_count = reciprocal::<A>(&inv, count);
+        // `fronts[l]`: suffix summaries of the block before block `l` of the group (`size`
+        // rows and an empty summary after them); `fronts[0]` is the window held now.
+        let stride = size + 1;
+        let mut fronts = vec![A::EMPTY; (LANES + 1) * stride];
+        let held = &self.values[self.start..self.start + size];
+        let mut heads = vec![A::EMPTY; LANES * size];
+        block_summaries::<A, 1>(held, size, &inv, &mut heads, &mut fronts[..stride]);
+        let mut last_head = A::EMPTY;
+        let mut b = 0;
+        while b < blocks {
+            let lanes = if blocks - b >= LANES { LANES } else { 1 };
+            let group = &values[b * size..(b + lanes) * size];
+            let (front, next) = fronts.split_at_mut(stride);
+            if lanes == LANES {
+                block_summaries::<A, LANES>(group, size, &inv, &mut heads, next);
+            } else {
+                block_summaries::<A, 1>(group, size, &inv, &mut heads, &mut next[..stride]);
+            }
+            for l in 0..lanes {
+                let tails = if l == 0 {
+                    &front[..]
+                } else {
+                    &next[(l - 1) * stride..l * stride]
+                };
+                let head = &heads[l * size..(l + 1) * size];
+                // Row `k` of the block: the front run's rows `k + 1..` and the back run's
+                // `..=k` (the back run alone at the block's last row, as in `run_rows`).
+                out.extend(
+                    head[..size - 1]
+                        .iter()
+                        .zip(&tails[1..size])
+                        .map(|(h, t)| output(&t.merge(h, inv_count), count)),
+                );
+                out.push(output(&head[size - 1], count));
+            }
+            last_head = heads[lanes * size - 1];
+            // The last block's suffixes are the next group's front.
+            fronts.copy_within(lanes * stride..(lanes + 1) * stride, 0);
+            b += lanes;
+        }
+        // The state of `run_rows` at this row: the last two blocks held, the older one
+        // gone (`start == split`), its suffixes as the tails, the newer as the back run.
+        let used = blocks * size;
+        let older = if blocks >= 2 {
+            &values[used - 2 * size..used - size]
+        } else {
+            held
+        };
+        let mut rows = Vec::with_capacity(2 * size);
+        rows.extend_from_slice(older);
+        rows.extend_from_slice(&values[used - size..used]);
+        self.values = rows;
+        self.valid.clear();
+        self.valid.resize(2 * size, true);
+        self.inv = inv;
+        (self.start, self.split) = (0, size);
+        self.build_tails();
+        self.start = size;
+        self.head = last_head;
+        self.head_n = count;
+        self.count = count;
+        used
     }
 
     /// The time-window sweep of [`super::window::run_by`] over rows that all come from this
@@ -540,6 +689,96 @@ mod tests {
                 assert_eq!(out.to_options(), want, "size {size} cut {cut}");
                 assert_eq!(fast.summary(), slow.rows().summary());
                 assert_eq!(fast.count(), slow.rows().count());
+            }
+        }
+    }
+
+    /// Whole blocks (`run_blocks`) give the outputs and leave the state of `run_rows`' own
+    /// loop, bit for bit: every window size around the lane and block edges, runs cut
+    /// anywhere, nulls before and after, values that cancel, NaN and ±inf.
+    #[test]
+    fn whole_blocks_are_the_row_loop_bit_for_bit() {
+        fn check<A: Aggregate>(name: &str, values: &[Option<f64>], size: u64, cuts: &[usize]) {
+            // Debug strings tell every bit pattern apart but NaN's payload (NaN != NaN).
+            let seen_fast = std::cell::RefCell::new(Vec::new());
+            let seen_slow = std::cell::RefCell::new(Vec::new());
+            let fast_output = |a: &A, n: u64| {
+                seen_fast.borrow_mut().push(format!("{a:?} {n}"));
+                None
+            };
+            let slow_output = |a: &A, n: u64| {
+                seen_slow.borrow_mut().push(format!("{a:?} {n}"));
+                None
+            };
+            let mut fast = TwoStack::<A>::new();
+            let mut slow = TwoStack::<A>::new();
+            let (mut out_fast, mut out_slow) = (Running::default(), Running::default());
+            let mut from = 0;
+            for &cut in cuts.iter().chain([values.len()].iter()) {
+                let part = &values[from..cut.max(from)];
+                from = cut.max(from);
+                // Dense runs through the sweep, nulls row by row (as `Rolling` does).
+                for run in part.chunk_by(|a, b| a.is_some() == b.is_some()) {
+                    if run[0].is_some() {
+                        let xs: Vec<f64> = run.iter().flatten().copied().collect();
+                        fast.sweep_rows(size, &xs, &mut out_fast, fast_output, true);
+                        slow.sweep_rows(size, &xs, &mut out_slow, slow_output, false);
+                    } else {
+                        for _ in run {
+                            for w in [&mut fast, &mut slow] {
+                                w.push(None);
+                                if w.len() as u64 > size {
+                                    w.pop();
+                                }
+                            }
+                        }
+                    }
+                    let state = |w: &TwoStack<A>| format!("{w:?}");
+                    assert_eq!(
+                        state(&fast),
+                        state(&slow),
+                        "{name} size {size} cuts {cuts:?}"
+                    );
+                }
+            }
+            assert_eq!(out_fast.len(), out_slow.len());
+            assert_eq!(
+                *seen_fast.borrow(),
+                *seen_slow.borrow(),
+                "{name} size {size}"
+            );
+        }
+        let mut state = 7u64;
+        let values: Vec<Option<f64>> = (0..2600)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+                match i {
+                    700 => Some(f64::NAN),
+                    1300 => Some(f64::INFINITY),
+                    1301 => Some(f64::NEG_INFINITY),
+                    1800..=1805 => None,
+                    _ => Some(1e9 + (u - 0.5) * if i % 97 == 0 { 1e12 } else { 1.0 }),
+                }
+            })
+            .collect();
+        let dense: Vec<Option<f64>> = values.iter().map(|x| Some(x.unwrap_or(3.0))).collect();
+        for size in [1u64, 2, 3, 4, 5, 7, 8, 10, 31, 100, 333, 1000] {
+            for cuts in [
+                vec![],
+                vec![1],
+                vec![5, 17],
+                vec![999, 1000, 1001],
+                vec![2599],
+            ] {
+                for data in [&values, &dense] {
+                    check::<Sum>("sum", data, size, &cuts);
+                    check::<Moments<2>>("m2", data, size, &cuts);
+                    check::<Moments<4>>("m4", data, size, &cuts);
+                    check::<Extremes>("extremes", data, size, &cuts);
+                }
             }
         }
     }
