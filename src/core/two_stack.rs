@@ -230,7 +230,8 @@ impl<A: Aggregate> TwoStack<A> {
     /// `shift`/`push` then `summary`, in a loop whose state lives in locals (through
     /// `&mut self` it is reloaded and stored every row). The outputs go through a small
     /// buffer: fed to `Running::extend` as an iterator, the loop body was not inlined into it
-    /// (a call per row, measured 1.6x slower).
+    /// (a call per row, measured 1.6x slower). Whether `output` gives a value must depend on
+    /// the count alone (as for every finisher: `n >= min_samples`, `n > ddof`).
     pub fn run_rows(
         &mut self,
         size: u64,
@@ -368,12 +369,17 @@ impl<A: Aggregate> TwoStack<A> {
                 let head = &heads[l * size..(l + 1) * size];
                 // Row `k` of the block: the front run's rows `k + 1..` and the back run's
                 // `..=k` (the back run alone at the block's last row, as in `run_rows`).
-                out.extend(
-                    head[..size - 1]
-                        .iter()
-                        .zip(&tails[1..size])
-                        .map(|(h, t)| output(&t.merge(h, inv_count), count)),
-                );
+                let row = |(h, t): (&A, &A)| output(&t.merge(h, inv_count), count);
+                let mut rows = head[..size - 1].iter().zip(&tails[1..size]);
+                if let Some(first) = rows.next().map(row) {
+                    out.push(first);
+                    if first.is_some() {
+                        // Valid at one row of the full window, valid at all (`run_rows`).
+                        out.extend_valid(rows.map(|r| row(r).unwrap_or(f64::NAN)));
+                    } else {
+                        out.extend(rows.map(row));
+                    }
+                }
                 out.push(output(&head[size - 1], count));
             }
             last_head = heads[lanes * size - 1];
