@@ -224,6 +224,64 @@ fn remove_at(block: &mut Vec<u64>, at: usize) {
 mod tests {
     use super::*;
 
+    /// Inserts, removes and replaces that take the count across both edges, many times:
+    /// the adaptive index holds the multiset's values in the same order at every step,
+    /// -0.0/0.0, NaN and ±inf included, and says which values it does not hold.
+    #[test]
+    fn adaptive_is_the_multiset_across_its_edges() {
+        let mut a = Adaptive::default();
+        let mut m = SortedMultiset::new();
+        let mut held: Vec<f64> = Vec::new();
+        let mut state = 99u64;
+        let mut kinds = (0, 0);
+        let special = [0.0, -0.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1.5];
+        for step in 0..20_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            // Long stretches of growth then of shrinking, to cross the edges.
+            let grow = (step / 700) % 2 == 0;
+            let r = (state >> 33) % 100;
+            let x = if r < 5 {
+                special[(state >> 20) as usize % special.len()]
+            } else {
+                ((state >> 40) % 50) as f64 - 25.0
+            };
+            if held.is_empty() || (grow && r < 70) || (!grow && r < 10) {
+                a.insert(x);
+                m.insert(x);
+                held.push(x);
+            } else if r % 3 == 0 {
+                let old = held.swap_remove((state >> 8) as usize % held.len());
+                a.replace(old, x);
+                m.remove(old);
+                m.insert(x);
+                held.push(x);
+            } else {
+                let old = held.swap_remove((state >> 8) as usize % held.len());
+                assert!(OrderIndex::remove(&mut a, old));
+                assert!(m.remove(old));
+            }
+            assert!(!OrderIndex::remove(&mut a.clone(), 1e9), "step {step}");
+            assert_eq!(a.len(), m.len());
+            match a {
+                Adaptive::Small(_) => kinds.0 += 1,
+                Adaptive::Large(_) => kinds.1 += 1,
+            }
+            for i in 0..a.len() {
+                assert_eq!(
+                    a.value_at(i).to_bits(),
+                    m.select(i).to_bits(),
+                    "step {step} rank {i}"
+                );
+            }
+        }
+        assert!(
+            kinds.0 > 1000 && kinds.1 > 1000,
+            "both forms were used: {kinds:?}"
+        );
+    }
+
     #[test]
     fn keys_follow_the_float_order_with_nan_last() {
         let xs = [
@@ -413,6 +471,117 @@ impl OrderIndex for SmallSorted {
     #[inline]
     fn select_pair(&mut self, i: usize) -> (f64, f64) {
         (value(self.keys[i]), value(self.keys[i + 1]))
+    }
+}
+
+/// The objects' index, for any stream: a [`SmallSorted`] array while the window holds few
+/// values, a [`SortedMultiset`] above that. It moves to the multiset beyond `LARGE_FROM`
+/// values and back below `SMALL_BELOW` (apart, so that a count hovering near one edge does
+/// not convert at every row). Both are exact, so the numbers do not depend on which holds
+/// the values; the expressions choose theirs per column instead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Adaptive {
+    Small(SmallSorted),
+    Large(SortedMultiset),
+}
+
+impl Default for Adaptive {
+    fn default() -> Self {
+        Adaptive::Small(SmallSorted::default())
+    }
+}
+
+impl Adaptive {
+    /// Sorted arrays beat the multiset up to a few hundred values (a move of that many keys
+    /// costs less than the multiset's walk).
+    const LARGE_FROM: usize = 192;
+    const SMALL_BELOW: usize = 64;
+
+    /// The `i`-th smallest value (0-based, `i < len()`), without `&mut`.
+    #[inline]
+    pub fn value_at(&self, i: usize) -> f64 {
+        match self {
+            Adaptive::Small(s) => value(s.keys[i]),
+            Adaptive::Large(m) => m.select(i),
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self) {
+        if let Adaptive::Small(s) = self {
+            let mut m = SortedMultiset::new();
+            s.keys.iter().for_each(|&k| m.insert(value(k)));
+            *self = Adaptive::Large(m);
+        }
+    }
+
+    #[cold]
+    fn shrink(&mut self) {
+        if let Adaptive::Large(m) = self {
+            let keys = (0..m.len()).map(|i| key(m.select(i))).collect();
+            *self = Adaptive::Small(SmallSorted { keys });
+        }
+    }
+}
+
+impl OrderIndex for Adaptive {
+    #[inline]
+    fn insert(&mut self, x: f64) {
+        match self {
+            Adaptive::Small(s) => {
+                s.insert(x);
+                if s.keys.len() > Self::LARGE_FROM {
+                    self.grow();
+                }
+            }
+            Adaptive::Large(m) => m.insert(x),
+        }
+    }
+
+    #[inline]
+    fn remove(&mut self, x: f64) -> bool {
+        match self {
+            Adaptive::Small(s) => OrderIndex::remove(s, x),
+            Adaptive::Large(m) => {
+                let found = m.remove(x);
+                if m.len() < Self::SMALL_BELOW {
+                    self.shrink();
+                }
+                found
+            }
+        }
+    }
+
+    #[inline]
+    fn replace(&mut self, old: f64, new: f64) {
+        match self {
+            Adaptive::Small(s) => s.replace(old, new),
+            Adaptive::Large(m) => {
+                m.remove(old);
+                m.insert(new);
+            }
+        }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Adaptive::Small(s) => s.keys.len(),
+            Adaptive::Large(m) => m.len(),
+        }
+    }
+
+    #[inline]
+    fn select(&mut self, i: usize) -> f64 {
+        self.value_at(i)
+    }
+
+    #[inline]
+    fn select_pair(&mut self, i: usize) -> (f64, f64) {
+        match self {
+            Adaptive::Small(s) => s.select_pair(i),
+            Adaptive::Large(m) => (m.select(i), m.select(i + 1)),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
-use super::order::{OrderIndex, SortedMultiset};
+use super::order::{Adaptive, OrderIndex, SortedMultiset};
 use super::window::{Fifo, Span, Window, Windowed};
 use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
@@ -308,11 +308,11 @@ impl<I: OrderIndex> Fifo for OrderRows<I> {
     }
 }
 
-impl Window<OrderRows<SortedMultiset>> {
+impl Window<OrderRows<Adaptive>> {
     /// Rebuild the index from the rows after decoding.
     fn restore(&mut self) -> Result<(), StatError> {
         let rows = self.rows_mut();
-        let mut fresh = SortedMultiset::new();
+        let mut fresh = Adaptive::default();
         rows.rows.iter().flatten().for_each(|&x| fresh.insert(x));
         rows.set = fresh;
         Ok(())
@@ -332,7 +332,7 @@ pub struct RollingQuantileOptions {
 }
 
 /// Exact quantile of the non-null values among the last `window_size` rows, over any
-/// order-statistic index: [`SortedMultiset`] for the objects (any stream), [`RankIndex`] for
+/// order-statistic index: [`Adaptive`] for the objects (any stream), [`RankIndex`] for
 /// a whole column in the expressions (faster at large windows). Same window logic and same
 /// interpolation arithmetic, so the two give bit-identical numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -348,11 +348,11 @@ pub struct RollingQuantileOf<I> {
 }
 
 /// The streaming rolling quantile (the Python object).
-pub type RollingQuantile = RollingQuantileOf<SortedMultiset>;
+pub type RollingQuantile = RollingQuantileOf<Adaptive>;
 
 impl RollingQuantile {
     pub fn new(opts: RollingQuantileOptions) -> Result<Self, StatError> {
-        Self::with_index(opts, SortedMultiset::new())
+        Self::with_index(opts, Adaptive::default())
     }
 }
 
@@ -425,7 +425,7 @@ impl Merge for RollingQuantile {
     /// `later`'s rows continue this window (see [`Window::merge`]).
     fn merge(&mut self, later: &Self) -> Result<(), StatError> {
         crate::core::same_options(self, later)?;
-        let fresh = OrderRows::new(&self.opts.window, SortedMultiset::new());
+        let fresh = OrderRows::new(&self.opts.window, Adaptive::default());
         self.window.merge(&later.window, fresh)
     }
 }
@@ -439,7 +439,7 @@ impl Statistic for RollingQuantile {
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
             quantile_of(n, self.opts.q, self.opts.interpolation, &mut |i| {
-                set.select(i)
+                set.value_at(i)
             })
         })
     }
@@ -505,11 +505,11 @@ pub struct RollingIqrOf<I> {
 }
 
 /// The streaming rolling IQR (the Python object).
-pub type RollingIqr = RollingIqrOf<SortedMultiset>;
+pub type RollingIqr = RollingIqrOf<Adaptive>;
 
 impl RollingIqr {
     pub fn new(opts: RollingIqrOptions) -> Result<Self, StatError> {
-        Self::with_index(opts, SortedMultiset::new())
+        Self::with_index(opts, Adaptive::default())
     }
 }
 
@@ -557,7 +557,7 @@ impl Merge for RollingIqr {
     /// `later`'s rows continue this window (see [`Window::merge`]).
     fn merge(&mut self, later: &Self) -> Result<(), StatError> {
         crate::core::same_options(self, later)?;
-        let fresh = OrderRows::new(&self.opts.window, SortedMultiset::new());
+        let fresh = OrderRows::new(&self.opts.window, Adaptive::default());
         self.window.merge(&later.window, fresh)
     }
 }
@@ -571,8 +571,8 @@ impl Statistic for RollingIqr {
         let n = set.len();
         (n > 0 && n as u64 >= self.opts.min_samples).then(|| {
             let how = self.opts.interpolation;
-            let hi = quantile_of(n, self.opts.q_sup, how, &mut |i| set.select(i));
-            hi - quantile_of(n, self.opts.q_inf, how, &mut |i| set.select(i))
+            let hi = quantile_of(n, self.opts.q_sup, how, &mut |i| set.value_at(i));
+            hi - quantile_of(n, self.opts.q_inf, how, &mut |i| set.value_at(i))
         })
     }
 
