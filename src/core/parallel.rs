@@ -527,34 +527,40 @@ impl Decaying for EwStd {
 }
 
 /// The largest `|x|` of the non-null values of `seg`, and whether all are finite.
+#[allow(clippy::eq_op)] // `x - x` is meant: 0 for finite x, NaN for ±inf and NaN.
 fn magnitude(seg: Segment) -> (f64, bool) {
-    // Four lanes, so that the loop vectorises.
-    let (mut m, mut bad) = ([0.0f64; 4], [false; 4]);
-    let mut one = |k: usize, x: f64| {
-        let a = x.abs();
-        bad[k] |= !x.is_finite();
-        m[k] = if a > m[k] { a } else { m[k] };
-    };
+    // Branch-free, in four lanes, so that the loop vectorises: `Σ (x - x)` is NaN as soon
+    // as one value is not finite.
+    let (mut m, mut z) = ([0.0f64; 4], [0.0f64; 4]);
     match seg.valid {
         None => {
             let quads = seg.values.chunks_exact(4);
             let rest = quads.remainder();
             for q in quads {
-                for (k, &x) in q.iter().enumerate() {
-                    one(k, x);
+                for ((m, z), &x) in m.iter_mut().zip(z.iter_mut()).zip(q) {
+                    let a = x.abs();
+                    *m = if a > *m { a } else { *m };
+                    *z += x - x;
                 }
             }
-            rest.iter().for_each(|&x| one(0, x));
+            for &x in rest {
+                let a = x.abs();
+                m[0] = if a > m[0] { a } else { m[0] };
+                z[0] += x - x;
+            }
         }
         Some(b) => {
             for (i, &x) in seg.values.iter().enumerate() {
                 if b.get(i) {
-                    one(0, x);
+                    let a = x.abs();
+                    m[0] = if a > m[0] { a } else { m[0] };
+                    z[0] += x - x;
                 }
             }
         }
     }
-    (m[0].max(m[1]).max(m[2].max(m[3])), !bad.iter().any(|&b| b))
+    let finite = (z[0] + z[1]) + (z[2] + z[3]) == 0.0;
+    (m[0].max(m[1]).max(m[2].max(m[3])), finite)
 }
 
 impl Rows<'_> {
@@ -1224,7 +1230,10 @@ mod speed {
     use super::*;
     use crate::core::ewm::{EwMean, EwVar, EwVarOptions, EwmOptions};
     use crate::core::moments::{Kurtosis, KurtosisOf, Var, VarOf};
+    use crate::core::order::RankIndex;
+    use crate::core::quantile::{Interpolation, RollingQuantileOf, RollingQuantileOptions};
     use crate::core::sweep::feed_dense;
+    use crate::core::window::Span;
 
     /// The fastest of 9 interleaved runs of each (the machine is shared).
     fn measure<S: PrefixState>(name: &str, fresh: S, values: &[f64]) {
@@ -1267,6 +1276,137 @@ mod speed {
             two / f,
             four / f
         );
+    }
+
+    /// Two real threads (`std::thread::scope`, tests only).
+    struct Two;
+
+    impl Fork for Two {
+        fn threads(&self) -> usize {
+            2
+        }
+
+        fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+        where
+            A: FnOnce() -> RA + Send,
+            B: FnOnce() -> RB + Send,
+            RA: Send,
+            RB: Send,
+        {
+            std::thread::scope(|s| {
+                let hb = s.spawn(b);
+                let ra = a();
+                (ra, hb.join().unwrap())
+            })
+        }
+    }
+
+    /// One pass against the parallel sweeps on two threads, fastest of 7 interleaved runs.
+    #[test]
+    #[ignore]
+    fn two_threads_against_one_pass() {
+        let mut s = 7u64;
+        let values: Vec<f64> = (0..10_000_000)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+            })
+            .collect();
+        let n = values.len();
+        let rows = Rows::new(vec![Segment {
+            values: &values,
+            valid: None,
+        }]);
+        let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1e3;
+        let var = Var::new(VarOf { ddof: 1 }, 1).unwrap();
+        let ewm = EwMean::new(EwmOptions {
+            alpha: 0.1,
+            adjust: true,
+            min_samples: 1,
+            ignore_nulls: false,
+        })
+        .unwrap();
+        let q = RollingQuantileOptions {
+            q: 0.5,
+            window: Span::Rows(1000),
+            interpolation: Interpolation::Nearest,
+            min_samples: 1,
+        };
+        let quantile = |r: Range<usize>| {
+            RollingQuantileOf::with_index(q.clone(), RankIndex::new(&rows.non_null_values(r)))
+        };
+        // The machine's own scaling: two independent half sweeps (no pass 1, no warm-up).
+        let halves = |half: &(dyn Fn() -> Running + Sync)| {
+            let c = std::time::Instant::now();
+            let (a, b) = Two.join(half, half);
+            std::hint::black_box((a, b));
+            ms(c)
+        };
+        let half_var = || {
+            let mut out = Running::with_capacity(n / 2);
+            rows.run(&mut var.clone(), 0..n / 2, &mut out);
+            out
+        };
+        let half_ewm = || {
+            let mut out = Running::with_capacity(n / 2);
+            rows.run(&mut ewm.clone(), 0..n / 2, &mut out);
+            out
+        };
+        let c = std::time::Instant::now();
+        std::hint::black_box(rows.magnitude(0..n));
+        eprintln!("magnitude scan: {:.2} ns/row", ms(c) * 1e6 / n as f64);
+        let mut ideal = [f64::INFINITY; 2];
+        let mut best = [f64::INFINITY; 6];
+        for _ in 0..7 {
+            ideal[0] = ideal[0].min(halves(&half_var));
+            ideal[1] = ideal[1].min(halves(&half_ewm));
+            let mut t = [0.0; 6];
+            let c = std::time::Instant::now();
+            let mut out = Running::with_capacity(n);
+            rows.run(&mut var.clone(), 0..n, &mut out);
+            t[0] = ms(c);
+            let c = std::time::Instant::now();
+            let bounds = prefix_bounds(n, 2, 0.2).unwrap();
+            let par = prefix_sweep(&Two, &rows, &var, &bounds).unwrap();
+            t[1] = ms(c);
+            let c = std::time::Instant::now();
+            let mut out2 = Running::with_capacity(n);
+            rows.run(&mut ewm.clone(), 0..n, &mut out2);
+            t[2] = ms(c);
+            let c = std::time::Instant::now();
+            let par2 = decay_sweep(&Two, &rows, &ewm, n / 4).unwrap();
+            t[3] = ms(c);
+            if n <= 10_000_000 {
+                let c = std::time::Instant::now();
+                let mut out3 = Running::with_capacity(n);
+                rows.run(&mut quantile(0..n).unwrap(), 0..n, &mut out3);
+                t[4] = ms(c);
+                let c = std::time::Instant::now();
+                let piece = window_piece(n, 2, 1000, (1 << 20) - 1001).unwrap();
+                let par3 = window_sweep(&Two, &rows, 1000, piece, 0, &quantile).unwrap();
+                t[5] = ms(c);
+                std::hint::black_box((out3, par3));
+            }
+            std::hint::black_box((out, par, out2, par2));
+            for k in 0..6 {
+                best[k] = best[k].min(t[k]);
+            }
+        }
+        for (k, name) in ["cum_var", "ewm_mean", "rolling_quantile 1000"]
+            .iter()
+            .enumerate()
+        {
+            let (one, two) = (best[2 * k], best[2 * k + 1]);
+            let perfect = ideal.get(k).map_or(String::new(), |&h| {
+                format!("; two independent halves {h:.1} ms ({:.2}x)", one / h)
+            });
+            eprintln!(
+                "{name}: one pass {one:.1} ms, two threads {two:.1} ms ({:.2}x){perfect}",
+                one / two
+            );
+        }
     }
 
     /// `cargo test --release --lib parallel::speed -- --ignored --nocapture`: the cost of
