@@ -257,6 +257,17 @@ pub struct Cumulative<F: Finish> {
 }
 
 impl<F: Finish> Cumulative<F> {
+    /// The same statistic and options as `self`, holding `count` values summarised by
+    /// `agg` (e.g. a part of a column summarised elsewhere, to be merged in order).
+    pub fn with_summary(&self, count: u64, agg: F::Agg) -> Self {
+        Cumulative {
+            stat: self.stat,
+            min_samples: self.min_samples,
+            count,
+            agg,
+        }
+    }
+
     /// Every finisher's options are valid (ddof, bias and fisher take any value); the
     /// `Result` keeps the constructors of all statistics alike.
     pub fn new(stat: F, min_samples: u64) -> Result<Self, StatError> {

@@ -190,23 +190,14 @@ impl PrefixState for EwStd {
 
 /// A cumulative statistic's state is its count and summary ([`Aggregate`]): pass 1 builds
 /// the summary from blocks of [`BLOCK`] values ([`summarize`]; a row-by-row update divides
-/// by the count at every row, and the divider bounds it), and the state from its stored
-/// form, the snapshot layout `(stat, min_samples, count, summary)` of [`Cumulative`] (the
-/// pickled form, so stable; there is no constructor from a summary).
+/// by the count at every row, and the divider bounds it), and the state around it.
 impl<F: Finish> PrefixState for Cumulative<F>
 where
     F::Agg: BlockSummary,
 {
     fn after(fresh: &Self, seg: Segment) -> Result<Self, StatError> {
-        let bad = |e: postcard::Error| StatError::InvalidState(format!("pass 1: {e}"));
-        let stored = postcard::to_allocvec(fresh).map_err(bad)?;
-        let (stat, min_samples, _, _): (F, u64, u64, F::Agg) =
-            postcard::from_bytes(&stored).map_err(bad)?;
         let (count, agg) = summarize::<F::Agg>(seg);
-        let stored = postcard::to_allocvec(&(stat, min_samples, count, agg)).map_err(bad)?;
-        let state: Self = postcard::from_bytes(&stored).map_err(bad)?;
-        state.validate()?;
-        Ok(state)
+        Ok(fresh.with_summary(count, agg))
     }
 }
 
