@@ -13,6 +13,7 @@
 //! Values are stored as `u64` keys whose unsigned order is the float order with NaN above
 //! +inf (Polars' order for quantiles) and -0.0 equal to +0.0.
 
+use super::parallel::Fork;
 use super::sweep::big_vec;
 
 /// Block capacity is `2 * BLOCK`; a full block splits in two.
@@ -620,9 +621,10 @@ pub struct RankIndex {
 }
 
 impl RankIndex {
-    /// Index for `values`: the non-null values of the column, in row order.
-    pub fn new(values: &[f64]) -> Self {
-        let (ranks, sorted_keys) = rank(values);
+    /// Index for `values`: the non-null values of the column, in row order, ranked on
+    /// `fork`'s threads (see [`rank`]).
+    pub fn new(values: &[f64], fork: &impl Fork) -> Self {
+        let (ranks, sorted_keys) = rank(values, fork);
         let m = values.len();
         RankIndex {
             sorted: sorted_keys.into_iter().map(value).collect(),
@@ -861,19 +863,25 @@ impl OrderIndex for RankIndex {
 /// relative of each other) are then ordered by their lower bits: in place by insertion when
 /// short (most are), else by a comparison sort.
 ///
-/// From [`PARALLEL_MIN`] values on, each pass runs on two threads over the two halves of the
-/// array (each half's histogram gives it disjoint, stable output ranges): ranking is most of
-/// the cost of a rolling quantile over a long column, and this halves it on two cores.
-pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
+/// From [`PARALLEL_MIN`] values on, when `fork` has two threads or more, each pass runs on
+/// two of them over the two halves of the array (each half's histogram gives it disjoint,
+/// stable output ranges): ranking is most of the cost of a rolling quantile over a long
+/// column, and this halves it on two cores. The threads are `fork`'s (the expressions pass
+/// Polars' pool, so `POLARS_MAX_THREADS` applies); none are started here.
+pub fn rank(values: &[f64], fork: &impl Fork) -> (Vec<u32>, Vec<u64>) {
     const BITS: u32 = 11;
     const MASK: u64 = (1 << BITS) - 1;
     let m = values.len();
-    let parts = if m >= PARALLEL_MIN { 2 } else { 1 };
+    let parts = if m >= PARALLEL_MIN && fork.threads() >= 2 {
+        2
+    } else {
+        1
+    };
     let mut packed = big_vec(m, 0u64);
     let mut low = big_vec(m, 0u32);
     {
         let (pk, lw) = (Shared(packed.as_mut_ptr()), Shared(low.as_mut_ptr()));
-        both(parts, m, |lo, hi| {
+        both(fork, parts, m, |lo, hi| {
             for (j, &x) in values[lo..hi].iter().enumerate() {
                 let k = key(x);
                 // SAFETY: each part writes its own index range [lo, hi) of the two vectors.
@@ -894,7 +902,7 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
         {
             let hs = Shared(hists.as_mut_ptr());
             let src = &packed;
-            both(parts, m, |lo, hi| {
+            both(fork, parts, m, |lo, hi| {
                 let mut h = [0usize; 1 << BITS];
                 for &p in &src[lo..hi] {
                     h[((p >> shift) & MASK) as usize] += 1;
@@ -916,7 +924,7 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
         {
             let (dp, dl) = (Shared(packed2.as_mut_ptr()), Shared(low2.as_mut_ptr()));
             let (sp, sl) = (&packed, &low);
-            both(parts, m, |lo, hi| {
+            both(fork, parts, m, |lo, hi| {
                 let mut at = offsets[usize::from(lo > 0)];
                 for (&p, &l) in sp[lo..hi].iter().zip(&sl[lo..hi]) {
                     let b = ((p >> shift) & MASK) as usize;
@@ -942,10 +950,7 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
         }
         let (p0, p1) = packed.split_at_mut(split);
         let (l0, l1) = low.split_at_mut(split);
-        std::thread::scope(|s| {
-            s.spawn(|| order_runs(p1, l1));
-            order_runs(p0, l0);
-        });
+        fork.join(|| order_runs(p0, l0), || order_runs(p1, l1));
     } else {
         order_runs(&mut packed, &mut low);
     }
@@ -954,7 +959,7 @@ pub fn rank(values: &[f64]) -> (Vec<u32>, Vec<u64>) {
     {
         let (rk, so) = (Shared(ranks.as_mut_ptr()), Shared(sorted.as_mut_ptr()));
         let (pk, lw) = (&packed, &low);
-        both(parts, m, |lo, hi| {
+        both(fork, parts, m, |lo, hi| {
             for r in lo..hi {
                 let (p, l) = (pk[r], lw[r]);
                 // SAFETY: ranks are a permutation (each position written once, by the part
@@ -1031,25 +1036,47 @@ impl<T> Shared<T> {
 }
 
 /// Run `f(lo, hi)` over `[0, m)` as one part, or as two halves on two threads.
-fn both(parts: usize, m: usize, f: impl Fn(usize, usize) + Sync) {
+fn both(fork: &impl Fork, parts: usize, m: usize, f: impl Fn(usize, usize) + Sync) {
     if parts == 1 {
         f(0, m);
         return;
     }
     let mid = m / 2;
-    std::thread::scope(|s| {
-        s.spawn(|| f(mid, m));
-        f(0, mid);
-    });
+    fork.join(|| f(0, mid), || f(mid, m));
 }
 
 #[cfg(test)]
 mod rank_tests {
     use super::*;
+    use crate::core::parallel::OneThread;
+
+    /// Two OS threads per `join`, as a pool of two would run them.
+    struct TwoThreads;
+
+    impl Fork for TwoThreads {
+        fn threads(&self) -> usize {
+            2
+        }
+
+        fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+        where
+            A: FnOnce() -> RA + Send,
+            B: FnOnce() -> RB + Send,
+            RA: Send,
+            RB: Send,
+        {
+            std::thread::scope(|s| {
+                let hb = s.spawn(b);
+                (a(), hb.join().unwrap())
+            })
+        }
+    }
 
     /// `rank` gives what a stable sort by key gives: ranks by position, keys in order.
     fn assert_ranked(xs: &[f64]) {
-        let (ranks, keys) = rank(xs);
+        let (ranks, keys) = rank(xs, &OneThread);
+        // On two threads (from PARALLEL_MIN values on): the same ranks and keys.
+        assert_eq!(rank(xs, &TwoThreads), (ranks.clone(), keys.clone()));
         let mut order: Vec<usize> = (0..xs.len()).collect();
         order.sort_by(|&a, &b| key(xs[a]).cmp(&key(xs[b])).then(a.cmp(&b)));
         for (r, &j) in order.iter().enumerate() {
@@ -1077,7 +1104,7 @@ mod rank_tests {
             let xs: Vec<f64> = (0..n)
                 .map(|_| (rnd() % spread) as f64 - (spread / 2) as f64)
                 .collect();
-            let mut fast = RankIndex::new(&xs);
+            let mut fast = RankIndex::new(&xs, &OneThread);
             let mut small = SmallSorted::default();
             let mut slow = SortedMultiset::new();
             for t in 0..n {

@@ -44,6 +44,26 @@ pub trait Fork: Sync {
         RB: Send;
 }
 
+/// No threads: both halves of every `join` run on the caller's thread, one after the
+/// other (the objects, the tests, and any caller without a pool).
+pub struct OneThread;
+
+impl Fork for OneThread {
+    fn threads(&self) -> usize {
+        1
+    }
+
+    fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        (a(), b())
+    }
+}
+
 /// Validity bits in Arrow's layout (least significant bit first), from bit `offset` on.
 #[derive(Debug, Clone, Copy)]
 pub struct Bits<'a> {
@@ -1192,7 +1212,7 @@ mod tests {
                     let rows = c.rows(&[]);
                     check_window(
                         |r: Range<usize>| {
-                            let index = RankIndex::new(&rows.non_null_values(r));
+                            let index = RankIndex::new(&rows.non_null_values(r), &OneThread);
                             RollingQuantileOf::with_index(opts.clone(), index)
                                 .map(|s| s.single_precision(true))
                         },
@@ -1326,7 +1346,10 @@ mod speed {
             min_samples: 1,
         };
         let quantile = |r: Range<usize>| {
-            RollingQuantileOf::with_index(q.clone(), RankIndex::new(&rows.non_null_values(r)))
+            RollingQuantileOf::with_index(
+                q.clone(),
+                RankIndex::new(&rows.non_null_values(r), &OneThread),
+            )
         };
         // The machine's own scaling: two independent half sweeps (no pass 1, no warm-up).
         let halves = |half: &(dyn Fn() -> Running + Sync)| {

@@ -424,14 +424,14 @@ impl TimeWindow {
         }
         self.sweep(function, x, |data| match data {
             // Every value present: the index is built over them as they stand.
-            Gathered::Dense(values) => large(RankIndex::new(values)),
+            Gathered::Dense(values) => large(RankIndex::new(values, &super::parallel::Pool)),
             Gathered::Masked(values, valid) => {
                 let present: Vec<f64> = values
                     .iter()
                     .zip(valid)
                     .filter_map(|(&v, &ok)| ok.then_some(v))
                     .collect();
-                large(RankIndex::new(&present))
+                large(RankIndex::new(&present, &super::parallel::Pool))
             }
         })
     }

@@ -16,7 +16,7 @@ use crate::core::ewm::{
     EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
 };
 use crate::core::order::{RankIndex, SmallSorted, PARALLEL_MIN};
-use crate::core::parallel::{Decaying, PrefixState, Rows};
+use crate::core::parallel::{Decaying, OneThread, PrefixState, Rows};
 use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
     RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
@@ -203,8 +203,9 @@ plugin!(
                     .map(|s| s.single_precision(single))
             };
             // Each piece ranks the values it sees.
-            let ranked =
-                |r: Range<usize>, rows: &Rows| build(RankIndex::new(&rows.non_null_values(r)));
+            let ranked = |r: Range<usize>, rows: &Rows| {
+                build(RankIndex::new(&rows.non_null_values(r), &OneThread))
+            };
             let max = rank_piece_max(w);
             parallel::window(name, x, w, lag, max, ranked)
                 .unwrap_or_else(|| sweep_f64(name, build(column_index(x)), x, lag))
@@ -255,7 +256,9 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
         let build = |index: RankIndex| {
             RollingIqrOf::with_index(opts.clone(), index).map(|s| s.single_precision(single))
         };
-        let ranked = |r: Range<usize>, rows: &Rows| build(RankIndex::new(&rows.non_null_values(r)));
+        let ranked = |r: Range<usize>, rows: &Rows| {
+            build(RankIndex::new(&rows.non_null_values(r), &OneThread))
+        };
         parallel::window(name, x, w, lag, rank_piece_max(w), ranked)
             .unwrap_or_else(|| sweep_f64(name, build(column_index(x)), x, lag))
     };
@@ -264,11 +267,12 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
 
 /// The whole-column rank index over the non-null values of `x`.
 fn column_index(x: &Float64Chunked) -> RankIndex {
-    RankIndex::new(&non_null_values(x))
+    RankIndex::new(&non_null_values(x), &parallel::Pool)
 }
 
 /// The longest piece of a parallel sweep over a rank index of window `w`: its values and
-/// its warm-up stay below [`PARALLEL_MIN`], from where ranking starts a thread of its own.
+/// its warm-up stay below [`PARALLEL_MIN`], from where ranking would split in two (each
+/// piece already runs on a thread of the pool).
 fn rank_piece_max(w: u64) -> usize {
     let w = usize::try_from(w).unwrap_or(usize::MAX);
     PARALLEL_MIN.saturating_sub(w.saturating_add(1))

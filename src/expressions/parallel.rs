@@ -45,8 +45,8 @@ pub const DEFAULT_MIN_ROWS: usize = 1 << 22;
 /// `.over()`) do not even look at the environment.
 const FLOOR_ROWS: usize = 1 << 10;
 
-/// Polars' thread pool.
-struct Pool;
+/// Polars' thread pool (the plugin's instance, sized by `POLARS_MAX_THREADS`).
+pub(crate) struct Pool;
 
 impl Fork for Pool {
     fn threads(&self) -> usize {
