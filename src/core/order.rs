@@ -1048,29 +1048,7 @@ fn both(fork: &impl Fork, parts: usize, m: usize, f: impl Fn(usize, usize) + Syn
 #[cfg(test)]
 mod rank_tests {
     use super::*;
-    use crate::core::parallel::OneThread;
-
-    /// Two OS threads per `join`, as a pool of two would run them.
-    struct TwoThreads;
-
-    impl Fork for TwoThreads {
-        fn threads(&self) -> usize {
-            2
-        }
-
-        fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
-        where
-            A: FnOnce() -> RA + Send,
-            B: FnOnce() -> RB + Send,
-            RA: Send,
-            RB: Send,
-        {
-            std::thread::scope(|s| {
-                let hb = s.spawn(b);
-                (a(), hb.join().unwrap())
-            })
-        }
-    }
+    use crate::core::parallel::{OneThread, TwoThreads};
 
     /// `rank` gives what a stable sort by key gives: ranks by position, keys in order.
     fn assert_ranked(xs: &[f64]) {

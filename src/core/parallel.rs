@@ -64,6 +64,32 @@ impl Fork for OneThread {
     }
 }
 
+/// Two OS threads per `join` (`std::thread::scope`): a pool of two without Polars', for
+/// the tests.
+#[cfg(test)]
+pub(crate) struct TwoThreads;
+
+#[cfg(test)]
+impl Fork for TwoThreads {
+    fn threads(&self) -> usize {
+        2
+    }
+
+    fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        std::thread::scope(|s| {
+            let hb = s.spawn(b);
+            let ra = a();
+            (ra, hb.join().unwrap())
+        })
+    }
+}
+
 /// Validity bits in Arrow's layout (least significant bit first), from bit `offset` on.
 #[derive(Debug, Clone, Copy)]
 pub struct Bits<'a> {
@@ -787,29 +813,6 @@ mod tests {
         }
     }
 
-    /// Real threads (tests only; the expressions use Polars' pool).
-    struct Scoped;
-
-    impl Fork for Scoped {
-        fn threads(&self) -> usize {
-            2
-        }
-
-        fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
-        where
-            A: FnOnce() -> RA + Send,
-            B: FnOnce() -> RB + Send,
-            RA: Send,
-            RB: Send,
-        {
-            std::thread::scope(|s| {
-                let hb = s.spawn(b);
-                let ra = a();
-                (ra, hb.join().unwrap())
-            })
-        }
-    }
-
     /// Test data: a column as options, and the same column as segments of the given
     /// lengths with validity bitmaps.
     struct Column {
@@ -917,7 +920,7 @@ mod tests {
             }
         }
         let bounds = prefix_bounds(n, 2, 0.25).unwrap();
-        let got = concat(prefix_sweep(&Scoped, &col.rows(&[]), &fresh, &bounds).unwrap());
+        let got = concat(prefix_sweep(&TwoThreads, &col.rows(&[]), &fresh, &bounds).unwrap());
         assert_eq!(got.len(), n);
     }
 
@@ -1145,8 +1148,9 @@ mod tests {
             }
         }
         if let Some(piece) = window_piece(n, 2, window, 1 << 19) {
-            let got =
-                concat(window_sweep(&Scoped, &col.rows(&[]), window, piece, lag, &build).unwrap());
+            let got = concat(
+                window_sweep(&TwoThreads, &col.rows(&[]), window, piece, lag, &build).unwrap(),
+            );
             assert_eq!(bits(&got), bits(&want), "{what} threads");
         }
     }
@@ -1289,29 +1293,6 @@ mod speed {
         );
     }
 
-    /// Two real threads (`std::thread::scope`, tests only).
-    struct Two;
-
-    impl Fork for Two {
-        fn threads(&self) -> usize {
-            2
-        }
-
-        fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
-        where
-            A: FnOnce() -> RA + Send,
-            B: FnOnce() -> RB + Send,
-            RA: Send,
-            RB: Send,
-        {
-            std::thread::scope(|s| {
-                let hb = s.spawn(b);
-                let ra = a();
-                (ra, hb.join().unwrap())
-            })
-        }
-    }
-
     /// One pass against the parallel sweeps on two threads, fastest of 7 interleaved runs.
     #[test]
     #[ignore]
@@ -1354,7 +1335,7 @@ mod speed {
         // The machine's own scaling: two independent half sweeps (no pass 1, no warm-up).
         let halves = |half: &(dyn Fn() -> Running + Sync)| {
             let c = std::time::Instant::now();
-            let (a, b) = Two.join(half, half);
+            let (a, b) = TwoThreads.join(half, half);
             std::hint::black_box((a, b));
             ms(c)
         };
@@ -1383,14 +1364,14 @@ mod speed {
             t[0] = ms(c);
             let c = std::time::Instant::now();
             let bounds = prefix_bounds(n, 2, 0.2).unwrap();
-            let par = prefix_sweep(&Two, &rows, &var, &bounds).unwrap();
+            let par = prefix_sweep(&TwoThreads, &rows, &var, &bounds).unwrap();
             t[1] = ms(c);
             let c = std::time::Instant::now();
             let mut out2 = Running::with_capacity(n);
             rows.run(&mut ewm.clone(), 0..n, &mut out2);
             t[2] = ms(c);
             let c = std::time::Instant::now();
-            let par2 = decay_sweep(&Two, &rows, &ewm, n / 4).unwrap();
+            let par2 = decay_sweep(&TwoThreads, &rows, &ewm, n / 4).unwrap();
             t[3] = ms(c);
             if n <= 10_000_000 {
                 let c = std::time::Instant::now();
@@ -1399,7 +1380,7 @@ mod speed {
                 t[4] = ms(c);
                 let c = std::time::Instant::now();
                 let piece = window_piece(n, 2, 1000, (1 << 20) - 1001).unwrap();
-                let par3 = window_sweep(&Two, &rows, 1000, piece, 0, &quantile).unwrap();
+                let par3 = window_sweep(&TwoThreads, &rows, 1000, piece, 0, &quantile).unwrap();
                 t[5] = ms(c);
                 std::hint::black_box((out3, par3));
             }
