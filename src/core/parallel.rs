@@ -1250,6 +1250,19 @@ mod speed {
     use crate::core::sweep::feed_dense;
     use crate::core::window::Span;
 
+    /// `n` values uniform in (0, 1), the same every run.
+    fn uniform(n: usize) -> Vec<f64> {
+        let mut s = 7u64;
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+            })
+            .collect()
+    }
+
     /// The fastest of 9 interleaved runs of each (the machine is shared).
     fn measure<S: PrefixState>(name: &str, fresh: S, values: &[f64]) {
         let n = values.len() as f64;
@@ -1297,15 +1310,7 @@ mod speed {
     #[test]
     #[ignore]
     fn two_threads_against_one_pass() {
-        let mut s = 7u64;
-        let values: Vec<f64> = (0..10_000_000)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-            })
-            .collect();
+        let values = uniform(10_000_000);
         let n = values.len();
         let rows = Rows::new(vec![Segment {
             values: &values,
@@ -1409,15 +1414,7 @@ mod speed {
     #[test]
     #[ignore]
     fn pass1_against_sweep() {
-        let mut s = 7u64;
-        let values: Vec<f64> = (0..10_000_000)
-            .map(|_| {
-                s = s
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-            })
-            .collect();
+        let values = uniform(10_000_000);
         measure("cum_var", Var::new(VarOf { ddof: 1 }, 1).unwrap(), &values);
         let k = KurtosisOf {
             fisher: true,
