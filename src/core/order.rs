@@ -414,14 +414,14 @@ impl SmallSorted {
 }
 
 impl OrderIndex for SmallSorted {
-    #[inline]
+    #[inline(always)]
     fn insert(&mut self, x: f64) {
         let k = key(x);
         let at = self.count_below(k, true);
         insert_at(&mut self.keys, at, k);
     }
 
-    #[inline]
+    #[inline(always)]
     fn replace(&mut self, old: f64, new: f64) {
         let (ko, kn) = (key(old), key(new));
         let from = self.count_below(ko, false);
@@ -447,7 +447,7 @@ impl OrderIndex for SmallSorted {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn remove(&mut self, x: f64) -> bool {
         let k = key(x);
         let at = self.count_below(k, false);
@@ -459,17 +459,17 @@ impl OrderIndex for SmallSorted {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn len(&self) -> usize {
         self.keys.len()
     }
 
-    #[inline]
+    #[inline(always)]
     fn select(&mut self, i: usize) -> f64 {
         value(self.keys[i])
     }
 
-    #[inline]
+    #[inline(always)]
     fn select_pair(&mut self, i: usize) -> (f64, f64) {
         (value(self.keys[i]), value(self.keys[i + 1]))
     }
@@ -638,7 +638,7 @@ impl RankIndex {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn next_set(&self, from: usize) -> Option<usize> {
         let w = from >> 6;
         if w >= self.words.len() {
@@ -667,7 +667,7 @@ impl RankIndex {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn prev_set(&self, from: usize) -> Option<usize> {
         let w = from >> 6;
         let bits = self.words[w] & (!0u64 >> (63 - (from & 63)));
@@ -693,8 +693,25 @@ impl RankIndex {
         }
     }
 
+    /// Move a cursor onto the `i`-th smallest present value; returns which.
+    #[inline(always)]
+    fn seek(&mut self, i: usize) -> usize {
+        let k = self.cursor_for(i);
+        let mut c = self.cursors[k];
+        while c.below < i {
+            c.rank = self.next_set(c.rank + 1).unwrap_or(c.rank);
+            c.below += 1;
+        }
+        while c.below > i {
+            c.rank = self.prev_set(c.rank - 1).unwrap_or(c.rank);
+            c.below -= 1;
+        }
+        self.cursors[k] = c;
+        k
+    }
+
     /// The cursor to move for a query of rank `i`: the nearer one, or a fresh one.
-    #[inline]
+    #[inline(always)]
     fn cursor_for(&mut self, i: usize) -> usize {
         // The common case: one quantile, whose cursor is already (almost) there.
         let c0 = self.cursors[0];
@@ -734,7 +751,7 @@ impl OrderIndex for RankIndex {
         self.ranks.len()
     }
 
-    #[inline]
+    #[inline(always)]
     fn insert(&mut self, _x: f64) {
         let r = self.ranks[self.next_in] as usize;
         self.next_in += 1;
@@ -749,7 +766,7 @@ impl OrderIndex for RankIndex {
     }
 
     /// One step of a full window in one pass over the cursors.
-    #[inline]
+    #[inline(always)]
     fn replace(&mut self, _old: f64, _new: f64) {
         let ro = self.ranks[self.next_out] as usize;
         let rn = self.ranks[self.next_in] as usize;
@@ -788,7 +805,7 @@ impl OrderIndex for RankIndex {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn remove(&mut self, _x: f64) -> bool {
         let r = self.ranks[self.next_out] as usize;
         self.next_out += 1;
@@ -822,35 +839,22 @@ impl OrderIndex for RankIndex {
         true
     }
 
-    #[inline]
+    #[inline(always)]
     fn len(&self) -> usize {
         self.len
     }
 
-    #[inline]
+    #[inline(always)]
     fn select(&mut self, i: usize) -> f64 {
-        let k = self.cursor_for(i);
-        let mut c = self.cursors[k];
-        while c.below < i {
-            c.rank = self.next_set(c.rank + 1).unwrap_or(c.rank);
-            c.below += 1;
-        }
-        while c.below > i {
-            c.rank = self.prev_set(c.rank - 1).unwrap_or(c.rank);
-            c.below -= 1;
-        }
-        self.cursors[k] = c;
-        self.sorted[c.rank]
+        let k = self.seek(i);
+        self.sorted[self.cursors[k].rank]
     }
 
-    #[inline]
+    #[inline(always)]
     fn select_pair(&mut self, i: usize) -> (f64, f64) {
-        let a = self.select(i);
-        let k = self.cursor_for(i);
-        let next = self
-            .next_set(self.cursors[k].rank + 1)
-            .unwrap_or(self.cursors[k].rank);
-        (a, self.sorted[next])
+        let r = self.cursors[self.seek(i)].rank;
+        let next = self.next_set(r + 1).unwrap_or(r);
+        (self.sorted[r], self.sorted[next])
     }
 }
 
@@ -954,8 +958,9 @@ pub fn rank(values: &[f64], fork: &impl Fork) -> (Vec<u32>, Vec<u64>) {
     } else {
         order_runs(&mut packed, &mut low);
     }
-    let mut ranks = big_vec(m, 0u32);
-    let mut sorted = big_vec(m, 0u64);
+    // The spare buffers of the last pass take the ranks and the sorted keys (fresh ones cost
+    // their page faults and a fill again).
+    let (mut ranks, mut sorted) = (low2, packed2);
     {
         let (rk, so) = (Shared(ranks.as_mut_ptr()), Shared(sorted.as_mut_ptr()));
         let (pk, lw) = (&packed, &low);
