@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
 use super::order::{Adaptive, OrderIndex, SortedMultiset};
+use super::sweep::Running;
 use super::window::{Fifo, Span, Window, Windowed};
 use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
@@ -83,11 +84,11 @@ impl<F: FnMut(usize) -> f64> Select for F {
 struct Ranked<'a, I>(&'a mut I);
 
 impl<I: OrderIndex> Select for Ranked<'_, I> {
-    #[inline]
+    #[inline(always)]
     fn at(&mut self, i: usize) -> f64 {
         self.0.select(i)
     }
-    #[inline]
+    #[inline(always)]
     fn pair(&mut self, i: usize) -> (f64, f64) {
         self.0.select_pair(i)
     }
@@ -110,11 +111,14 @@ pub enum Plan {
 
 impl Plan {
     /// Polars' index arithmetic for `n > 0` values.
+    #[inline]
     pub fn new(n: usize, q: f64, how: Interpolation) -> Plan {
         // h >= 0, so truncation is floor: no libm call (baseline x86-64 has no rounding insn).
-        let h = (n as f64 - 1.0) * q;
-        let lo = h as usize;
-        let frac = h - lo as f64; // exact
+        // Through i64, the same values (n < 2^63, 0 <= h < 2^63) in one instruction each way
+        // (baseline x86-64 has no unsigned conversions: usize <-> f64 takes a dozen).
+        let h = (n as i64 as f64 - 1.0) * q;
+        let lo = h as i64 as usize;
+        let frac = h - lo as i64 as f64; // exact
         let hi = lo + (frac > 0.0) as usize;
         let last = n - 1;
         match how {
@@ -127,8 +131,8 @@ impl Plan {
             Interpolation::Lower => Plan::At(lo.min(last)),
             Interpolation::Higher => Plan::At(hi.min(last)),
             Interpolation::Equiprobable => {
-                let t = n as f64 * q;
-                let ceil = t as usize + (t > (t as usize) as f64) as usize;
+                let t = n as i64 as f64 * q;
+                let ceil = t as i64 as usize + (t > (t as i64) as f64) as usize;
                 Plan::At(ceil.saturating_sub(1))
             }
         }
@@ -137,7 +141,7 @@ impl Plan {
     /// [`Plan::eval`] in single precision, as Polars computes over a Float32 column: the
     /// fraction rounded to f32, then `frac (b - a) + a` or `(a + b) / 2` in f32 arithmetic
     /// (the order statistics of a Float32 column are f32 values, exactly).
-    #[inline]
+    #[inline(always)]
     pub fn eval32(self, sel: &mut impl Select) -> f64 {
         match self {
             Plan::Linear(i, frac) => {
@@ -153,7 +157,7 @@ impl Plan {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn eval(self, sel: &mut impl Select) -> f64 {
         match self {
             Plan::Empty => f64::NAN,
@@ -259,6 +263,48 @@ impl<I: OrderIndex> OrderRows<I> {
             rows: VecDeque::with_capacity(reserve),
             set,
         }
+    }
+}
+
+impl<I: OrderIndex> OrderRows<I> {
+    /// The rows `n..` of a dense run `values` through a full window of `n` rows, after rows
+    /// `..n` went through row by row: each row's leaving value is then `n` rows back in the
+    /// run itself, so the set takes the same `replace` calls as through the row FIFO (the same
+    /// state, bit for bit) without the FIFO; `output(set)` is each row's value (all valid, or
+    /// all null when `valid` is false). The FIFO is then set to the run's last `n` rows.
+    #[inline(always)]
+    fn slide(
+        &mut self,
+        n: usize,
+        values: &[f64],
+        valid: bool,
+        out: &mut Running,
+        mut output: impl FnMut(&mut I) -> f64,
+    ) {
+        let set = &mut self.set;
+        let tail = &values[n..];
+        if valid {
+            out.extend_valid(tail.iter().zip(values).map(|(&x, &old)| {
+                set.replace(old, x);
+                output(set)
+            }));
+        } else {
+            tail.iter()
+                .zip(values)
+                .for_each(|(&x, &old)| set.replace(old, x));
+            out.extend(tail.iter().map(|_| None));
+        }
+        self.rows.clear();
+        self.rows
+            .extend(values[values.len() - n..].iter().map(|&x| Some(x)));
+    }
+}
+
+/// The window size of a row-count window (`0` for other spans and for an empty window).
+fn row_count(span: &Span) -> usize {
+    match span {
+        Span::Rows(n) => usize::try_from(*n).unwrap_or(usize::MAX),
+        Span::Unbounded | Span::Time { .. } => 0,
     }
 }
 
@@ -375,6 +421,68 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
         self
     }
 
+    /// [`Kernel::run_dense`]: rows that slide a full window of rows go through
+    /// [`OrderRows::slide`] with the plan of its fixed count of values; the rest row by row.
+    #[inline]
+    fn dense(&mut self, values: &[f64], out: &mut Running) {
+        if *self.window.span() == Span::Unbounded {
+            return self.dense_unbounded(values, out);
+        }
+        let n = row_count(self.window.span());
+        if n == 0 || values.len() <= n {
+            out.extend(values.iter().map(|&x| self.update(Some(x))));
+            return;
+        }
+        out.extend(values[..n].iter().map(|&x| self.update(Some(x))));
+        // The window now holds `n` values, and keeps holding `n` through the run.
+        let plan = self.plan.get(n, self.opts.q, self.opts.interpolation);
+        let valid = n as u64 >= self.opts.min_samples;
+        let rows = self.window.rows_mut();
+        // One loop per kind of plan, each with its arithmetic inlined.
+        // (The plan is built inside each closure, so that its kind is a constant there.)
+        macro_rules! slide {
+            ($plan:expr) => {{
+                if self.single {
+                    rows.slide(n, values, valid, out, move |s| $plan.eval32(&mut Ranked(s)));
+                } else {
+                    rows.slide(n, values, valid, out, move |s| $plan.eval(&mut Ranked(s)));
+                }
+            }};
+        }
+        match plan {
+            Plan::At(i) => slide!(Plan::At(i)),
+            Plan::Linear(i, frac) => slide!(Plan::Linear(i, frac)),
+            Plan::Midpoint(i) => slide!(Plan::Midpoint(i)),
+            Plan::Empty => slide!(Plan::Empty),
+        }
+    }
+
+    /// A dense run through an unbounded window (the exact cumulative quantile): every value
+    /// enters the set, and each row's plan is that of the set's new count (as `value`'s).
+    /// Counts only grow, so the rows before `min_samples` values come first, then valid
+    /// outputs only.
+    #[inline]
+    fn dense_unbounded(&mut self, values: &[f64], out: &mut Running) {
+        let (q, how) = (self.opts.q, self.opts.interpolation);
+        let single = self.single;
+        let set = &mut self.window.rows_mut().set;
+        // Row `i` of the run leaves `set.len() + i + 1` values: too few before row `short`.
+        let min = usize::try_from(self.opts.min_samples).unwrap_or(usize::MAX);
+        let short = min.saturating_sub(set.len() + 1).min(values.len());
+        let (head, tail) = values.split_at(short);
+        head.iter().for_each(|&x| set.insert(x));
+        out.extend(head.iter().map(|_| None));
+        out.extend_valid(tail.iter().map(|&x| {
+            set.insert(x);
+            let plan = Plan::new(set.len(), q, how);
+            if single {
+                plan.eval32(&mut Ranked(&mut *set))
+            } else {
+                plan.eval(&mut Ranked(&mut *set))
+            }
+        }));
+    }
+
     #[inline]
     fn value(&mut self) -> Option<f64> {
         let set = &mut self.window.rows_mut().set;
@@ -414,6 +522,11 @@ macro_rules! order_window {
             fn update(&mut self, x: Option<f64>) -> Option<f64> {
                 self.window.push_row(x);
                 self.value()
+            }
+
+            #[inline]
+            fn run_dense(&mut self, values: &[f64], out: &mut Running) {
+                self.dense(values, out);
             }
         }
     )*};
@@ -530,6 +643,34 @@ impl<I: OrderIndex> RollingIqrOf<I> {
     pub fn single_precision(mut self, single: bool) -> Self {
         self.single = single;
         self
+    }
+
+    /// [`Kernel::run_dense`], as [`RollingQuantileOf`]'s.
+    #[inline]
+    fn dense(&mut self, values: &[f64], out: &mut Running) {
+        let n = row_count(self.window.span());
+        if n == 0 || values.len() <= n {
+            out.extend(values.iter().map(|&x| self.update(Some(x))));
+            return;
+        }
+        out.extend(values[..n].iter().map(|&x| self.update(Some(x))));
+        let how = self.opts.interpolation;
+        let (hi, lo) = (
+            self.plans[1].get(n, self.opts.q_sup, how),
+            self.plans[0].get(n, self.opts.q_inf, how),
+        );
+        let valid = n as u64 >= self.opts.min_samples;
+        let rows = self.window.rows_mut();
+        if self.single {
+            rows.slide(n, values, valid, out, |s| {
+                let hi = hi.eval32(&mut Ranked(&mut *s)) as f32;
+                f64::from(hi - lo.eval32(&mut Ranked(s)) as f32)
+            });
+        } else {
+            rows.slide(n, values, valid, out, |s| {
+                hi.eval(&mut Ranked(&mut *s)) - lo.eval(&mut Ranked(s))
+            });
+        }
     }
 
     #[inline]
@@ -1037,7 +1178,8 @@ impl Statistic for Iqr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::order::SmallSorted;
+    use crate::core::order::{RankIndex, SmallSorted};
+    use crate::core::parallel::OneThread;
     use crate::core::snapshot;
     use crate::core::sweep::run_options;
 
@@ -1202,6 +1344,156 @@ mod tests {
         };
         let mut iqr = RollingIqrOf::with_index(opts, SmallSorted::default()).unwrap();
         assert_eq!(run_options(&mut iqr, &xs), [None; 4]);
+    }
+
+    /// A column with runs of values of every length between nulls, NaN, ±inf and ±0.0, and
+    /// many ties (so that removals must find the right copy).
+    fn awkward_column(len: usize, seed: u64, null_every: u64) -> Vec<Option<f64>> {
+        let mut state = seed;
+        let mut null_run = 0usize;
+        (0..len)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let r = state >> 33;
+                if null_run > 0 {
+                    null_run -= 1;
+                    return None;
+                }
+                match r % null_every {
+                    0 => {
+                        null_run = (r >> 8) as usize % 5;
+                        None
+                    }
+                    _ if r % 211 == 1 => Some(f64::NAN),
+                    _ if r % 211 == 2 => Some(f64::INFINITY),
+                    _ if r % 211 == 3 => Some(f64::NEG_INFINITY),
+                    _ if r % 211 == 4 => Some(-0.0),
+                    _ if r % 211 == 5 => Some(0.0),
+                    _ => Some(((r >> 10) % 97) as f64 * 0.25 - 12.0),
+                }
+            })
+            .collect()
+    }
+
+    /// Feed `xs` in pieces cut at `cuts`, each piece as a sweep does: its dense runs through
+    /// `run_dense`, its null rows through `update`.
+    fn swept<S: Kernel>(stat: &mut S, xs: &[Option<f64>], cuts: &[usize]) -> Vec<Option<f64>> {
+        let mut out = Running::default();
+        let mut from = 0;
+        for &to in cuts.iter().chain([&xs.len()]) {
+            let to = to.clamp(from, xs.len());
+            let mut i = from;
+            while i < to {
+                if xs[i].is_none() {
+                    out.push(stat.update(None));
+                    i += 1;
+                    continue;
+                }
+                let mut j = i;
+                while j < to && xs[j].is_some() {
+                    j += 1;
+                }
+                let run: Vec<f64> = xs[i..j].iter().flatten().copied().collect();
+                stat.run_dense(&run, &mut out);
+                i = j;
+            }
+            from = to;
+        }
+        out.to_options()
+    }
+
+    fn same(a: &[Option<f64>], b: &[Option<f64>]) -> bool {
+        a.len() == b.len()
+            && a.iter()
+                .zip(b)
+                .all(|(x, y)| x.map(f64::to_bits) == y.map(f64::to_bits))
+    }
+
+    /// The dense-run paths (a full window of rows slid without its row FIFO; the unbounded
+    /// window's own loop) give what row-by-row updates give, bit for bit, and leave the same
+    /// window behind: for every index, window sizes 0..=300 (across the sorted array's and
+    /// the rank index's edges), runs cut anywhere, nulls, NaN, ±inf, ties, every
+    /// interpolation, single precision, the quantile and the IQR.
+    #[test]
+    fn dense_runs_equal_row_by_row_updates() {
+        // Runs of ~200 values between nulls, and one long run with a null near the end.
+        dense_runs_equal_row_by_row_updates_on(&awkward_column(1500, 5, 211));
+        dense_runs_equal_row_by_row_updates_on(&awkward_column(1500, 8, 1400));
+    }
+
+    fn dense_runs_equal_row_by_row_updates_on(xs: &[Option<f64>]) {
+        let values: Vec<f64> = xs.iter().flatten().copied().collect();
+        let mut sizes: Vec<Option<u64>> = (0..=70).chain(185..=215).map(Some).collect();
+        sizes.extend([250, 299, 300, 999, 1499, 1500, 4000].map(Some));
+        // Unbounded (the cumulative quantile), with each interpolation.
+        sizes.extend([None; 6]);
+        let cut_sets: [&[usize]; 4] = [&[], &[1, 2, 3, 40, 41, 300, 301, 777], &[500], &[1499]];
+        for (k, &w) in sizes.iter().enumerate() {
+            let span = w.map_or(Span::Unbounded, Span::Rows);
+            let how = Interpolation::ALL[k % 6];
+            let (q, single) = ([0.5, 0.0, 1.0, 0.37, 0.9][k % 5], k % 4 == 3);
+            let min_samples = w.map_or([0, 1, 2, 250, 1000, 3][k % 6], |w| (k as u64 % 3).min(w));
+            let cuts = cut_sets[k % cut_sets.len()];
+            let qopts = RollingQuantileOptions {
+                q,
+                window: span.clone(),
+                interpolation: how,
+                min_samples,
+            };
+            let iopts = RollingIqrOptions {
+                window: span.clone(),
+                q_inf: q * 0.5,
+                q_sup: q,
+                interpolation: how,
+                min_samples,
+            };
+            macro_rules! check {
+                ($make:expr, $what:expr) => {{
+                    let mut slow = $make;
+                    let want = run_options(&mut slow, xs);
+                    let mut fast = $make;
+                    let got = swept(&mut fast, xs, cuts);
+                    assert!(same(&got, &want), "{} w={w:?} {how:?} q={q}", $what);
+                    // The same window is left: the next rows (nulls, values) agree too.
+                    let more = [Some(1.5), None, Some(f64::NAN), Some(-3.0), Some(0.0)];
+                    let a = run_options(&mut slow, &more);
+                    let b = run_options(&mut fast, &more);
+                    assert!(same(&a, &b), "{} after, w={w:?}", $what);
+                }};
+            }
+            let rq = |i| RollingQuantileOf::with_index(qopts.clone(), i).unwrap();
+            let ri = |i| RollingIqrOf::with_index(iopts.clone(), i).unwrap();
+            // The rank index ranks the column's values and those fed after it.
+            let all: Vec<f64> = values
+                .iter()
+                .chain(&[1.5, f64::NAN, -3.0, 0.0])
+                .copied()
+                .collect();
+            let rank = || RankIndex::new(&all, &OneThread);
+            let s = single;
+            check!(rq(rank()).single_precision(s), "rank");
+            check!(ri(rank()).single_precision(s), "iqr rank");
+            check!(
+                RollingQuantileOf::with_index(qopts.clone(), SmallSorted::default())
+                    .unwrap()
+                    .single_precision(s),
+                "small"
+            );
+            check!(
+                RollingQuantileOf::with_index(qopts.clone(), Adaptive::default())
+                    .unwrap()
+                    .single_precision(s),
+                "adaptive"
+            );
+            check!(
+                RollingIqrOf::with_index(iopts.clone(), SmallSorted::default())
+                    .unwrap()
+                    .single_precision(s),
+                "iqr small"
+            );
+        }
     }
 
     #[test]
