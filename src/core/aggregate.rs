@@ -8,6 +8,7 @@
 //! data far from zero (1e9 + N(0,1)) loses no digits to cancellation.
 
 use std::fmt::Debug;
+use std::ops::{Add, AddAssign, Div, Mul, Sub};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -33,6 +34,164 @@ pub trait Aggregate:
     fn count(&self) -> Option<f64> {
         None
     }
+
+    /// Four summaries side by side, one per lane, for the block path of the rolling windows
+    /// ([`super::two_stack`]): each lane does the arithmetic of `push` and `merge` on its
+    /// own values, so a lane equals the scalar summary bit for bit.
+    type Lanes: Copy;
+    /// What the block path keeps of one position's four summaries: the count and the shift
+    /// are the same along a block and are given back to [`Aggregate::lanes_load`].
+    type Stored: Copy;
+
+    /// Four summaries about to absorb their first values, `first` (all lanes then hold the
+    /// same number of values at every step).
+    fn lanes_start(first: X4) -> Self::Lanes;
+    /// `push` in every lane; `inv_n` is `1 / n` for the `n` values each lane holds after it.
+    fn lanes_push(lanes: &mut Self::Lanes, x: X4, inv_n: f64);
+    fn lanes_store(lanes: &Self::Lanes) -> Self::Stored;
+    /// The lanes stored by `lanes_store` from a state started like `like` (the same first
+    /// values), holding `n` values each (`inv_n = 1 / n`).
+    fn lanes_load(stored: &Self::Stored, n: f64, inv_n: f64, like: &Self::Lanes) -> Self::Lanes;
+    /// `merge` in every lane, both sides holding values (`inv_n` for the union).
+    fn lanes_merge(a: &Self::Lanes, b: &Self::Lanes, inv_n: f64) -> Self::Lanes;
+    /// Lane `i` as a summary of its own.
+    fn lane(lanes: &Self::Lanes, i: usize) -> Self;
+}
+
+/// `f` of each lane of four summaries, as four lanes; `None` where `f` gives `None` for the
+/// first lane (for the callers, whether a value comes out depends on the count alone, the
+/// same in every lane).
+#[inline(always)]
+pub fn by_lane<A: Aggregate>(lanes: &A::Lanes, f: impl Fn(&A) -> Option<f64>) -> Option<X4> {
+    let ys: [Option<f64>; 4] = std::array::from_fn(|i| f(&A::lane(lanes, i)));
+    ys[0].map(|_| X4(ys.map(|y| y.unwrap_or(f64::NAN))))
+}
+
+/// Arithmetic on one `f64` (the summaries) or on four lanes side by side ([`X4`], the block
+/// path of the rolling windows). The formulas are written once over this trait, so a lane
+/// does the IEEE operations of the scalar code in the same order (Rust never fuses a
+/// multiply and an add by itself), and both give the same bits.
+pub trait Real:
+    Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> + Div<Output = Self> + AddAssign
+{
+    fn splat(x: f64) -> Self;
+    fn sqrt(self) -> Self;
+    /// `self` where `guard` is finite, NaN where it is not.
+    fn nan_unless_finite(self, guard: Self) -> Self;
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        x
+    }
+
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        f64::sqrt(self)
+    }
+
+    #[inline(always)]
+    fn nan_unless_finite(self, guard: Self) -> Self {
+        if guard.is_finite() {
+            self
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+/// Four `f64` lanes, each operation lane by lane (the compiler turns them into one vector
+/// instruction where the CPU has them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[repr(C, align(32))]
+pub struct X4(pub [f64; 4]);
+
+macro_rules! lane_ops {
+    ($($op:ident $f:ident $sym:tt),*) => {$(
+        impl $op for X4 {
+            type Output = X4;
+            #[inline(always)]
+            fn $f(self, o: X4) -> X4 {
+                let (a, b) = (self.0, o.0);
+                X4([a[0] $sym b[0], a[1] $sym b[1], a[2] $sym b[2], a[3] $sym b[3]])
+            }
+        }
+    )*};
+}
+lane_ops!(Add add +, Sub sub -, Mul mul *, Div div /);
+
+impl AddAssign for X4 {
+    #[inline(always)]
+    fn add_assign(&mut self, o: X4) {
+        *self = *self + o;
+    }
+}
+
+impl Real for X4 {
+    #[inline(always)]
+    fn splat(x: f64) -> Self {
+        X4([x; 4])
+    }
+
+    #[inline(always)]
+    fn sqrt(self) -> Self {
+        X4(self.0.map(f64::sqrt))
+    }
+
+    #[inline(always)]
+    fn nan_unless_finite(self, guard: Self) -> Self {
+        X4(std::array::from_fn(|i| {
+            self.0[i].nan_unless_finite(guard.0[i])
+        }))
+    }
+}
+
+impl X4 {
+    /// `f` lane by lane.
+    #[inline(always)]
+    fn zip(self, o: X4, f: impl Fn(f64, f64) -> f64) -> X4 {
+        X4(std::array::from_fn(|i| f(self.0[i], o.0[i])))
+    }
+}
+
+/// The lanes of a summary of one `f64` field, `$t(f64)`, whose `push` of `x` is
+/// `$fold(field, $map(x))` and whose `merge` is `$fold` of the fields (the extremes).
+macro_rules! field_lanes {
+    ($t:ident, $fold:expr, $map:expr) => {
+        type Lanes = X4;
+        type Stored = X4;
+
+        #[inline(always)]
+        fn lanes_start(_first: X4) -> X4 {
+            X4::splat(Self::EMPTY.0)
+        }
+
+        #[inline(always)]
+        fn lanes_push(lanes: &mut X4, x: X4, _inv_n: f64) {
+            *lanes = lanes.zip(x, |a, x| $fold(a, $map(x)));
+        }
+
+        #[inline(always)]
+        fn lanes_store(lanes: &X4) -> X4 {
+            *lanes
+        }
+
+        #[inline(always)]
+        fn lanes_load(stored: &X4, _n: f64, _inv_n: f64, _like: &X4) -> X4 {
+            *stored
+        }
+
+        #[inline(always)]
+        fn lanes_merge(a: &X4, b: &X4, _inv_n: f64) -> X4 {
+            a.zip(*b, $fold)
+        }
+
+        #[inline(always)]
+        fn lane(lanes: &X4, i: usize) -> Self {
+            $t(lanes.0[i])
+        }
+    };
 }
 
 // Why the callers pass `1 / n`: the division in Welford's `mean += (x - mean) / n` sits on the
@@ -68,6 +227,39 @@ impl Aggregate for Sum {
             sum: self.sum + other.sum,
         }
     }
+
+    type Lanes = X4;
+    type Stored = X4;
+
+    #[inline(always)]
+    fn lanes_start(_first: X4) -> X4 {
+        X4::splat(0.0)
+    }
+
+    #[inline(always)]
+    fn lanes_push(lanes: &mut X4, x: X4, _inv_n: f64) {
+        *lanes += x;
+    }
+
+    #[inline(always)]
+    fn lanes_store(lanes: &X4) -> X4 {
+        *lanes
+    }
+
+    #[inline(always)]
+    fn lanes_load(stored: &X4, _n: f64, _inv_n: f64, _like: &X4) -> X4 {
+        *stored
+    }
+
+    #[inline(always)]
+    fn lanes_merge(a: &X4, b: &X4, _inv_n: f64) -> X4 {
+        *a + *b
+    }
+
+    #[inline(always)]
+    fn lane(lanes: &X4, i: usize) -> Self {
+        Sum { sum: lanes.0[i] }
+    }
 }
 
 impl Revert for Sum {
@@ -93,15 +285,80 @@ impl Revert for Sum {
 /// runs ~1.6x faster. The moment updates are Welford's/Pébay's, with the same accuracy
 /// (tested against exact rational arithmetic at 1e9 + N(0,1)).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Moments<const K: usize> {
-    pub n: f64,
-    pub shift: f64,
+pub struct Moments<const K: usize, T = f64> {
+    pub n: T,
+    pub shift: T,
     /// `Σ (x - shift)`, and `sum / n`.
-    pub sum: f64,
-    pub mean: f64,
-    pub m2: f64,
-    pub m3: f64,
-    pub m4: f64,
+    pub sum: T,
+    pub mean: T,
+    pub m2: T,
+    pub m3: T,
+    pub m4: T,
+}
+
+impl<const K: usize, T: Real> Moments<K, T> {
+    /// Welford's update, extended to the third and fourth moments by Pébay (2008, eq. 2.4),
+    /// once the shift is set (the first value's, before its own update).
+    #[inline(always)]
+    fn absorb(&mut self, x: T, inv_n: T) {
+        let (one, three, four, six) = (T::splat(1.0), T::splat(3.0), T::splat(4.0), T::splat(6.0));
+        let n0 = self.n;
+        let n = n0 + one;
+        let y = x - self.shift;
+        let delta = y - self.mean;
+        let dn = delta * inv_n;
+        let term = delta * dn * n0;
+        if K >= 4 {
+            let dn2 = dn * dn;
+            self.m4 += term * dn2 * (n * n - three * n + three) + six * dn2 * self.m2
+                - four * dn * self.m3;
+        }
+        if K >= 3 {
+            self.m3 += term * dn * (n - T::splat(2.0)) - three * dn * self.m2;
+        }
+        self.m2 += term;
+        self.sum += y;
+        self.mean = self.sum * inv_n;
+        self.n = n;
+    }
+
+    /// The pairwise combination (Chan et al. for `m2`, Pébay 2008 eq. 3.1 for `m3`, `m4`) of
+    /// two summaries that both hold values; the result keeps `self`'s shift.
+    #[inline(always)]
+    fn combine(&self, other: &Self, inv_n: T) -> Self {
+        let (three, four, six) = (T::splat(3.0), T::splat(4.0), T::splat(6.0));
+        let (a, b) = (self, other);
+        let n = a.n + b.n;
+        // The difference of the two means, from their shifted means.
+        let shift_gap = b.shift - a.shift;
+        let delta = (b.mean - a.mean) + shift_gap;
+        let dn = delta * inv_n;
+        let nab = a.n * b.n;
+        let zero = T::splat(0.0);
+        let mut out = Moments {
+            n,
+            shift: a.shift,
+            sum: a.sum + b.sum + b.n * shift_gap,
+            mean: a.mean + b.n * dn,
+            m2: a.m2 + b.m2 + delta * dn * nab,
+            m3: zero,
+            m4: zero,
+        };
+        if K >= 3 {
+            out.m3 = a.m3
+                + b.m3
+                + delta * dn * dn * nab * (a.n - b.n)
+                + three * dn * (a.n * b.m2 - b.n * a.m2);
+        }
+        if K >= 4 {
+            out.m4 = a.m4
+                + b.m4
+                + delta * dn * dn * dn * nab * (a.n * a.n - nab + b.n * b.n)
+                + six * dn * dn * (a.n * a.n * b.m2 + b.n * b.n * a.m2)
+                + four * dn * (a.n * b.m3 - b.n * a.m3);
+        }
+        out
+    }
 }
 
 impl<const K: usize> Aggregate for Moments<K> {
@@ -120,71 +377,84 @@ impl<const K: usize> Aggregate for Moments<K> {
         Some(self.n)
     }
 
-    /// Welford's update, extended to the third and fourth moments by Pébay (2008, eq. 2.4).
     #[inline(always)]
     fn push(&mut self, x: f64, inv_n: f64) {
-        let n0 = self.n;
-        if n0 == 0.0 {
+        if self.n == 0.0 {
             self.shift = x;
         }
-        let n = n0 + 1.0;
-        let y = x - self.shift;
-        let delta = y - self.mean;
-        let dn = delta * inv_n;
-        let term = delta * dn * n0;
-        if K >= 4 {
-            let dn2 = dn * dn;
-            self.m4 +=
-                term * dn2 * (n * n - 3.0 * n + 3.0) + 6.0 * dn2 * self.m2 - 4.0 * dn * self.m3;
-        }
-        if K >= 3 {
-            self.m3 += term * dn * (n - 2.0) - 3.0 * dn * self.m2;
-        }
-        self.m2 += term;
-        self.sum += y;
-        self.mean = self.sum * inv_n;
-        self.n = n;
+        self.absorb(x, inv_n);
     }
 
-    /// The pairwise combination (Chan et al. for `m2`, Pébay 2008 eq. 3.1 for `m3`, `m4`).
     #[inline(always)]
     fn merge(&self, other: &Self, inv_n: f64) -> Self {
-        let (a, b) = (self, other);
-        if a.n == 0.0 {
-            return *b;
+        if self.n == 0.0 {
+            return *other;
         }
-        if b.n == 0.0 {
-            return *a;
+        if other.n == 0.0 {
+            return *self;
         }
-        let n = a.n + b.n;
-        // The difference of the two means, from their shifted means (the result keeps `a`'s shift).
-        let shift_gap = b.shift - a.shift;
-        let delta = (b.mean - a.mean) + shift_gap;
-        let dn = delta * inv_n;
-        let nab = a.n * b.n;
-        let mut out = Moments {
-            n,
-            shift: a.shift,
-            sum: a.sum + b.sum + b.n * shift_gap,
-            mean: a.mean + b.n * dn,
-            m2: a.m2 + b.m2 + delta * dn * nab,
-            m3: 0.0,
-            m4: 0.0,
-        };
-        if K >= 3 {
-            out.m3 = a.m3
-                + b.m3
-                + delta * dn * dn * nab * (a.n - b.n)
-                + 3.0 * dn * (a.n * b.m2 - b.n * a.m2);
+        self.combine(other, inv_n)
+    }
+
+    /// Four moment summaries in structure-of-arrays form (one vector per field).
+    type Lanes = Moments<K, X4>;
+    /// `sum`, then `m2..=mK`: the mean is `sum * (1 / n)`, as `push` computes it.
+    type Stored = [X4; K];
+
+    #[inline(always)]
+    fn lanes_start(first: X4) -> Moments<K, X4> {
+        let zero = X4::splat(0.0);
+        Moments {
+            n: zero,
+            shift: first,
+            sum: zero,
+            mean: zero,
+            m2: zero,
+            m3: zero,
+            m4: zero,
         }
-        if K >= 4 {
-            out.m4 = a.m4
-                + b.m4
-                + delta * dn * dn * dn * nab * (a.n * a.n - nab + b.n * b.n)
-                + 6.0 * dn * dn * (a.n * a.n * b.m2 + b.n * b.n * a.m2)
-                + 4.0 * dn * (a.n * b.m3 - b.n * a.m3);
+    }
+
+    #[inline(always)]
+    fn lanes_push(lanes: &mut Moments<K, X4>, x: X4, inv_n: f64) {
+        lanes.absorb(x, X4::splat(inv_n));
+    }
+
+    #[inline(always)]
+    fn lanes_store(l: &Moments<K, X4>) -> [X4; K] {
+        std::array::from_fn(|i| [l.sum, l.m2, l.m3, l.m4][i])
+    }
+
+    #[inline(always)]
+    fn lanes_load(s: &[X4; K], n: f64, inv_n: f64, like: &Moments<K, X4>) -> Moments<K, X4> {
+        let zero = X4::splat(0.0);
+        Moments {
+            n: X4::splat(n),
+            shift: like.shift,
+            sum: s[0],
+            mean: s[0] * X4::splat(inv_n),
+            m2: s[1],
+            m3: if K >= 3 { s[2] } else { zero },
+            m4: if K >= 4 { s[3] } else { zero },
         }
-        out
+    }
+
+    #[inline(always)]
+    fn lanes_merge(a: &Moments<K, X4>, b: &Moments<K, X4>, inv_n: f64) -> Moments<K, X4> {
+        a.combine(b, X4::splat(inv_n))
+    }
+
+    #[inline(always)]
+    fn lane(l: &Moments<K, X4>, i: usize) -> Self {
+        Moments {
+            n: l.n.0[i],
+            shift: l.shift.0[i],
+            sum: l.sum.0[i],
+            mean: l.mean.0[i],
+            m2: l.m2.0[i],
+            m3: l.m3.0[i],
+            m4: l.m4.0[i],
+        }
     }
 }
 
@@ -260,6 +530,8 @@ fn nan_max(a: f64, b: f64) -> f64 {
 pub struct Lowest(pub f64);
 
 impl Aggregate for Lowest {
+    field_lanes!(Lowest, nan_min, |x| x);
+
     const EMPTY: Self = Lowest(f64::INFINITY);
 
     #[inline(always)]
@@ -278,6 +550,8 @@ impl Aggregate for Lowest {
 pub struct Highest(pub f64);
 
 impl Aggregate for Highest {
+    field_lanes!(Highest, nan_max, |x| x);
+
     const EMPTY: Self = Highest(f64::NEG_INFINITY);
 
     #[inline(always)]
@@ -296,6 +570,8 @@ impl Aggregate for Highest {
 pub struct Largest(pub f64);
 
 impl Aggregate for Largest {
+    field_lanes!(Largest, nan_max, f64::abs);
+
     const EMPTY: Self = Largest(0.0);
 
     #[inline(always)]
@@ -317,6 +593,43 @@ pub struct Extremes {
 }
 
 impl Aggregate for Extremes {
+    /// The minima, then the maxima.
+    type Lanes = [X4; 2];
+    type Stored = [X4; 2];
+
+    #[inline(always)]
+    fn lanes_start(_first: X4) -> [X4; 2] {
+        [X4::splat(Self::EMPTY.min), X4::splat(Self::EMPTY.max)]
+    }
+
+    #[inline(always)]
+    fn lanes_push(lanes: &mut [X4; 2], x: X4, _inv_n: f64) {
+        *lanes = [lanes[0].zip(x, nan_min), lanes[1].zip(x, nan_max)];
+    }
+
+    #[inline(always)]
+    fn lanes_store(lanes: &[X4; 2]) -> [X4; 2] {
+        *lanes
+    }
+
+    #[inline(always)]
+    fn lanes_load(stored: &[X4; 2], _n: f64, _inv_n: f64, _like: &[X4; 2]) -> [X4; 2] {
+        *stored
+    }
+
+    #[inline(always)]
+    fn lanes_merge(a: &[X4; 2], b: &[X4; 2], _inv_n: f64) -> [X4; 2] {
+        [a[0].zip(b[0], nan_min), a[1].zip(b[1], nan_max)]
+    }
+
+    #[inline(always)]
+    fn lane(lanes: &[X4; 2], i: usize) -> Self {
+        Extremes {
+            min: lanes[0].0[i],
+            max: lanes[1].0[i],
+        }
+    }
+
     const EMPTY: Self = Extremes {
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,

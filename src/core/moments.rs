@@ -14,10 +14,12 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 
-use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, Revert, Sum};
+use super::aggregate::{
+    by_lane, Aggregate, Extremes, Highest, Largest, Lowest, Moments, Real, Revert, Sum, X4,
+};
 use super::error::decoded;
 use super::sweep::Running;
-use super::two_stack::TwoStack;
+use super::two_stack::{Output, TwoStack};
 use super::window::{Closed, Span, Window, Windowed};
 use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
@@ -32,6 +34,14 @@ pub trait Finish: Copy + Debug + PartialEq + Serialize + DeserializeOwned + Send
     /// The statistic of `n >= 1` values summarised by `agg` (`None` where Polars gives null,
     /// e.g. a variance of `n <= ddof` values).
     fn finish(&self, agg: &Self::Agg, n: u64) -> Option<f64>;
+
+    /// `finish` in every lane of four summaries of `n` values each (the block path of the
+    /// rolling windows); `None` where `finish` gives `None`, which depends on `n` alone.
+    /// The statistics written over [`Real`] compute all four lanes at once.
+    #[inline(always)]
+    fn finish_lanes(&self, agg: &<Self::Agg as Aggregate>::Lanes, n: u64) -> Option<X4> {
+        by_lane::<Self::Agg>(agg, |a| self.finish(a, n))
+    }
 
     /// The statistic's own options, in constructor order.
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -53,18 +63,18 @@ impl Finish for MeanOf {
     fn finish(&self, agg: &Sum, n: u64) -> Option<f64> {
         Some(agg.sum / n as f64)
     }
+
+    #[inline(always)]
+    fn finish_lanes(&self, sums: &X4, n: u64) -> Option<X4> {
+        Some(*sums / X4::splat(n as f64))
+    }
 }
 
 /// NaN when the values include ±inf (the mean is then not finite), as Polars; the updates
 /// alone would give `inf` for `[1, inf]`.
-fn variance(m: &Moments<2>, n: u64, ddof: u64) -> Option<f64> {
-    (n > ddof).then(|| {
-        if m.mean.is_finite() {
-            m.m2 / (n - ddof) as f64
-        } else {
-            f64::NAN
-        }
-    })
+#[inline(always)]
+fn variance<T: Real>(m: &Moments<2, T>, n: u64, ddof: u64) -> Option<T> {
+    (n > ddof).then(|| (m.m2 / T::splat((n - ddof) as f64)).nan_unless_finite(m.mean))
 }
 
 /// The variance with `ddof` delta degrees of freedom: `m2 / (n - ddof)`, null while
@@ -82,6 +92,11 @@ impl Finish for VarOf {
 
     #[inline(always)]
     fn finish(&self, agg: &Moments<2>, n: u64) -> Option<f64> {
+        variance(agg, n, self.ddof)
+    }
+
+    #[inline(always)]
+    fn finish_lanes(&self, agg: &Moments<2, X4>, n: u64) -> Option<X4> {
         variance(agg, n, self.ddof)
     }
 
@@ -107,6 +122,11 @@ impl Finish for StdOf {
         variance(agg, n, self.ddof).map(f64::sqrt)
     }
 
+    #[inline(always)]
+    fn finish_lanes(&self, agg: &Moments<2, X4>, n: u64) -> Option<X4> {
+        variance(agg, n, self.ddof).map(X4::sqrt)
+    }
+
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
         vec![("ddof", OptionValue::Int(self.ddof))]
     }
@@ -121,7 +141,7 @@ impl Finish for StdOf {
 /// instead cost ~1.5 ns per row of the rolling skewness.)
 #[inline(always)]
 #[allow(clippy::eq_op)] // `x - x` is meant: 0 for finite x, NaN for ±inf.
-fn nan_if_infinite(x: f64) -> f64 {
+fn nan_if_infinite<T: Real>(x: T) -> T {
     x + (x - x)
 }
 
@@ -134,27 +154,40 @@ pub struct SkewOf {
     pub bias: bool,
 }
 
+impl SkewOf {
+    /// One division and one square root per output (the textbook forms take up to three
+    /// of each, and the loops are bound by them): with `q = 1 / ((n-2) m2)`,
+    /// `G1 = m3 n q sqrt((n-1)(n-2) q)`, and with `r = 1 / m2`, `g1 = m3 r sqrt(n r)`.
+    #[inline(always)]
+    fn of<T: Real>(&self, m: &Moments<3, T>, n: u64) -> Option<T> {
+        let nf = n as f64;
+        let one = T::splat(1.0);
+        let value = if self.bias {
+            let r = one / m.m2;
+            m.m3 * (r * (T::splat(nf) * r).sqrt())
+        } else if n < 3 {
+            return None;
+        } else {
+            let q = one / (T::splat(nf - 2.0) * m.m2);
+            m.m3 * (q * (T::splat((nf - 1.0) * (nf - 2.0)) * q).sqrt()) * T::splat(nf)
+        };
+        Some(nan_if_infinite(value))
+    }
+}
+
 impl Finish for SkewOf {
     type Agg = Moments<3>;
     const NAME: &'static str = "Skew";
     const ROLLING_NAME: &'static str = "RollingSkew";
 
-    /// One division and one square root per output (the textbook forms take up to three
-    /// of each, and the loops are bound by them): with `q = 1 / ((n-2) m2)`,
-    /// `G1 = m3 n q sqrt((n-1)(n-2) q)`, and with `r = 1 / m2`, `g1 = m3 r sqrt(n r)`.
     #[inline(always)]
     fn finish(&self, m: &Moments<3>, n: u64) -> Option<f64> {
-        let nf = n as f64;
-        let value = if self.bias {
-            let r = 1.0 / m.m2;
-            m.m3 * (r * (nf * r).sqrt())
-        } else if n < 3 {
-            return None;
-        } else {
-            let q = 1.0 / ((nf - 2.0) * m.m2);
-            m.m3 * (q * ((nf - 1.0) * (nf - 2.0) * q).sqrt()) * nf
-        };
-        Some(nan_if_infinite(value))
+        self.of(m, n)
+    }
+
+    #[inline(always)]
+    fn finish_lanes(&self, m: &Moments<3, X4>, n: u64) -> Option<X4> {
+        self.of(m, n)
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -172,31 +205,44 @@ pub struct KurtosisOf {
     pub bias: bool,
 }
 
+impl KurtosisOf {
+    /// One division per output: with `r = 1 / m2`, `g2 = n m4 r² - 3`; for `bias=False`
+    /// the division is `s = 1 / (m2 (n-2)(n-3))`, with `r = s (n-2)(n-3)` and
+    /// `1 / ((n-2)(n-3)) = s m2`.
+    #[inline(always)]
+    fn of<T: Real>(&self, m: &Moments<4, T>, n: u64) -> Option<T> {
+        let nf = n as f64;
+        let three = T::splat(3.0);
+        let excess = if self.bias {
+            let r = T::splat(1.0) / m.m2;
+            m.m4 * (r * r) * T::splat(nf) - three
+        } else if n < 4 {
+            return None;
+        } else {
+            let d = (nf - 2.0) * (nf - 3.0);
+            let s = T::splat(1.0) / (m.m2 * T::splat(d));
+            let r = s * T::splat(d);
+            let g2 = m.m4 * (r * r) * T::splat(nf) - three;
+            (T::splat(nf + 1.0) * g2 + T::splat(6.0)) * T::splat(nf - 1.0) * (s * m.m2)
+        };
+        let value = if self.fisher { excess } else { excess + three };
+        Some(nan_if_infinite(value))
+    }
+}
+
 impl Finish for KurtosisOf {
     type Agg = Moments<4>;
     const NAME: &'static str = "Kurtosis";
     const ROLLING_NAME: &'static str = "RollingKurtosis";
 
-    /// One division per output: with `r = 1 / m2`, `g2 = n m4 r² - 3`; for `bias=False`
-    /// the division is `s = 1 / (m2 (n-2)(n-3))`, with `r = s (n-2)(n-3)` and
-    /// `1 / ((n-2)(n-3)) = s m2`.
     #[inline(always)]
     fn finish(&self, m: &Moments<4>, n: u64) -> Option<f64> {
-        let nf = n as f64;
-        let excess = if self.bias {
-            let r = 1.0 / m.m2;
-            m.m4 * (r * r) * nf - 3.0
-        } else if n < 4 {
-            return None;
-        } else {
-            let d = (nf - 2.0) * (nf - 3.0);
-            let s = 1.0 / (m.m2 * d);
-            let r = s * d;
-            let g2 = m.m4 * (r * r) * nf - 3.0;
-            ((nf + 1.0) * g2 + 6.0) * (nf - 1.0) * (s * m.m2)
-        };
-        let value = if self.fisher { excess } else { excess + 3.0 };
-        Some(nan_if_infinite(value))
+        self.of(m, n)
+    }
+
+    #[inline(always)]
+    fn finish_lanes(&self, m: &Moments<4, X4>, n: u64) -> Option<X4> {
+        self.of(m, n)
     }
 
     fn options(&self) -> Vec<(&'static str, OptionValue)> {
@@ -404,17 +450,37 @@ impl<F: Finish> Kernel for Rolling<F> {
             out.extend(values.iter().map(|&x| self.update(Some(x))));
             return;
         };
-        let stat = self.stat;
-        let min = self.min_samples.max(1);
-        self.window
-            .rows_mut()
-            .run_rows(size, values, out, |agg, n| {
-                if n >= min {
-                    stat.finish(agg, n)
-                } else {
-                    None
-                }
-            });
+        let output = Finishing {
+            stat: self.stat,
+            min: self.min_samples.max(1),
+        };
+        self.window.rows_mut().run_rows(size, values, out, output);
+    }
+}
+
+/// A statistic's output for a window of `n` values: null below `min` values.
+struct Finishing<F> {
+    stat: F,
+    min: u64,
+}
+
+impl<F: Finish> Output<F::Agg> for Finishing<F> {
+    #[inline(always)]
+    fn one(&self, agg: &F::Agg, n: u64) -> Option<f64> {
+        if n >= self.min {
+            self.stat.finish(agg, n)
+        } else {
+            None
+        }
+    }
+
+    #[inline(always)]
+    fn four(&self, aggs: &<F::Agg as Aggregate>::Lanes, n: u64) -> Option<X4> {
+        if n >= self.min {
+            self.stat.finish_lanes(aggs, n)
+        } else {
+            None
+        }
     }
 }
 
@@ -534,6 +600,70 @@ mod tests {
         let k = run_options(&mut Kurtosis::new(kurt, 1).unwrap(), &xs);
         assert_eq!(k[..3], [None, None, None]);
         assert!(k[3].is_some());
+    }
+
+    /// The sweep of a column (whole blocks in vector lanes, with each statistic's own
+    /// `finish_lanes`) gives the outputs of row-by-row updates, bit for bit, for every
+    /// statistic and option, across block and lane edges, `min_samples` above and below
+    /// the window, values far from zero, NaN and ±inf.
+    #[test]
+    fn sweeps_in_lanes_equal_updates_bit_for_bit() {
+        fn check<F: Finish>(stat: F, xs: &[f64]) {
+            for size in [1u64, 2, 3, 4, 5, 6, 9, 10, 17, 64, 100, 257] {
+                for min in [0, 1, 3, size, size + 1] {
+                    let mut fast = Rolling::new(stat, Span::Rows(size), min).unwrap();
+                    let mut slow = fast.clone();
+                    let mut out = Running::default();
+                    for part in xs.chunks(997) {
+                        fast.run_dense(part, &mut out);
+                    }
+                    let want: Vec<_> = xs.iter().map(|&x| slow.update(Some(x))).collect();
+                    let bits = |v: Vec<Option<f64>>| {
+                        v.into_iter()
+                            .map(|x| x.map(f64::to_bits))
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(
+                        bits(out.to_options()),
+                        bits(want),
+                        "{stat:?} size {size} min {min}"
+                    );
+                    assert_eq!(fast.get().map(f64::to_bits), slow.get().map(f64::to_bits));
+                }
+            }
+        }
+        let mut state = 11u64;
+        let xs: Vec<f64> = (0..3000)
+            .map(|i| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+                match i {
+                    900 => f64::NAN,
+                    1500 => f64::INFINITY,
+                    1501 => f64::NEG_INFINITY,
+                    2000..=2040 => 2.5,
+                    _ if i % 89 == 0 => 1e9 * u,
+                    _ => (u - 0.3).powi(3) * 10.0,
+                }
+            })
+            .collect();
+        check(MeanOf {}, &xs);
+        for ddof in [0, 1, 5] {
+            check(VarOf { ddof }, &xs);
+            check(StdOf { ddof }, &xs);
+        }
+        for bias in [true, false] {
+            check(SkewOf { bias }, &xs);
+            for fisher in [true, false] {
+                check(KurtosisOf { fisher, bias }, &xs);
+            }
+        }
+        check(MinOf {}, &xs);
+        check(MaxOf {}, &xs);
+        check(PeakToPeakOf {}, &xs);
+        check(AbsMaxOf {}, &xs);
     }
 
     #[test]

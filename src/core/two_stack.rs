@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::aggregate::Aggregate;
+use super::aggregate::{by_lane, Aggregate, X4};
 use super::sweep::{Buffered, Running};
 use super::window::{leaving, Closed, Fifo};
 use super::StatError;
@@ -101,44 +101,30 @@ fn reciprocal<A: Aggregate>(inv: &[f64], n: u64) -> f64 {
     }
 }
 
-/// Blocks of rows up to this size go through [`TwoStack::run_blocks`] (its buffers hold
-/// `2 * LANES + 1` blocks of summaries); larger windows through `run_rows`' own loop.
+/// Blocks of rows up to this size go through [`TwoStack::run_blocks`] (its buffers hold a
+/// block's prefix and suffix summaries in four lanes); larger windows through `run_rows`' own
+/// loop.
 const BLOCK_ROWS_MAX: usize = 4096;
-/// Blocks whose summaries are built side by side in [`block_summaries`].
+/// Blocks swept side by side in [`TwoStack::run_blocks`], one per lane of [`X4`].
 const LANES: usize = 4;
 
-/// For each of the `L` blocks of `size` values in `group`: its prefix summaries
-/// (`heads[l * size + k]`: values `0..=k` of block `l`, as pushed into the back run) and its
-/// suffix summaries (`tails[l * (size + 1) + j]`: values `j..size`, as `build_tails` builds
-/// them, and an empty summary at `j = size`). The `2 L` chains are independent: interleaved
-/// in one loop, they overlap in the CPU.
-#[inline(always)]
-fn block_summaries<A: Aggregate, const L: usize>(
-    group: &[f64],
-    size: usize,
-    inv: &[f64],
-    heads: &mut [A],
-    tails: &mut [A],
-) {
-    let stride = size + 1;
-    let group = &group[..L * size];
-    let heads = &mut heads[..L * size];
-    let tails = &mut tails[..L * stride];
-    let mut head = [A::EMPTY; L];
-    let mut tail = [A::EMPTY; L];
-    for k in 0..size {
-        // Both hold `k + 1` values after this push.
-        let r = reciprocal::<A>(inv, k as u64 + 1);
-        let j = size - 1 - k;
-        for l in 0..L {
-            head[l].push(group[l * size + k], r);
-            heads[l * size + k] = head[l];
-            tail[l].push(group[l * size + j], r);
-            tails[l * stride + j] = tail[l];
-        }
+/// What a sweep outputs for the summary of a window of `n` values: a statistic's finisher
+/// with its `min_samples`. Any `Fn(&A, u64) -> Option<f64>` is one (its lanes one by one).
+pub trait Output<A: Aggregate> {
+    fn one(&self, summary: &A, n: u64) -> Option<f64>;
+
+    /// `one` in every lane of four summaries of `n` values each; `None` where `one` gives
+    /// `None`, which must depend on `n` alone (as for every finisher).
+    #[inline(always)]
+    fn four(&self, summaries: &A::Lanes, n: u64) -> Option<X4> {
+        by_lane::<A>(summaries, |a| self.one(a, n))
     }
-    for l in 0..L {
-        tails[l * stride + size] = A::EMPTY;
+}
+
+impl<A: Aggregate, F: Fn(&A, u64) -> Option<f64>> Output<A> for F {
+    #[inline(always)]
+    fn one(&self, summary: &A, n: u64) -> Option<f64> {
+        self(summary, n)
     }
 }
 
@@ -237,7 +223,7 @@ impl<A: Aggregate> TwoStack<A> {
         size: u64,
         values: &[f64],
         out: &mut Running,
-        output: impl Fn(&A, u64) -> Option<f64>,
+        output: impl Output<A>,
     ) {
         self.sweep_rows(size, values, out, output, true);
     }
@@ -249,7 +235,7 @@ impl<A: Aggregate> TwoStack<A> {
         size: u64,
         values: &[f64],
         out: &mut Running,
-        output: impl Fn(&A, u64) -> Option<f64>,
+        output: impl Output<A>,
         blocks: bool,
     ) {
         const PIECE: usize = 256;
@@ -258,7 +244,7 @@ impl<A: Aggregate> TwoStack<A> {
         let mut rest = values;
         while !rest.is_empty() {
             if size == 0 {
-                out.extend(rest.iter().map(|_| output(&A::EMPTY, 0)));
+                out.extend(rest.iter().map(|_| output.one(&A::EMPTY, 0)));
                 return;
             }
             let full = self.len() >= size;
@@ -311,7 +297,7 @@ impl<A: Aggregate> TwoStack<A> {
                     } else {
                         head
                     };
-                    *slot = output(&summary, count);
+                    *slot = output.one(&summary, count);
                 }
                 out.extend(buf[..piece.len()].iter().copied());
             }
@@ -323,78 +309,127 @@ impl<A: Aggregate> TwoStack<A> {
     }
 
     /// `run_rows` over whole blocks of `size` values, from a full window of values whose
-    /// front run is used up (the moment of a flip), `LANES` blocks at a time: the prefix
-    /// summaries of each block (its rows as the back run) and its suffix summaries (its
-    /// rows as the next front run) are built in one loop, the blocks' chains interleaved,
-    /// so that they overlap in the CPU instead of running one after another (`run_rows`
-    /// builds the suffixes in `flip`, then the prefixes). Each chain's arithmetic is that of
-    /// `push` and `build_tails`, so every output and the state left behind (that of
-    /// `run_rows` at the same row) are the same, bit for bit. Returns the values used.
+    /// front run is used up (the moment of a flip), `LANES` blocks at a time, in vector
+    /// lanes: lane `l` builds the prefix summaries of block `b + l` (its rows as the back
+    /// run) and the suffix summaries of the block before it (its rows as the front run),
+    /// then merges and finishes them, row by row, for all lanes at once. The lanes of a
+    /// summary ([`Aggregate::Lanes`]) do the arithmetic of `push`, `build_tails` and `merge`
+    /// lane by lane, so every output and the state left behind (that of `run_rows` at the
+    /// same row) are the same, bit for bit. With AVX2 (checked at run time) the lanes are
+    /// one vector register each. Returns the values used.
     fn run_blocks(
         &mut self,
         size: usize,
         values: &[f64],
         out: &mut Running,
-        output: &impl Fn(&A, u64) -> Option<f64>,
+        output: &impl Output<A>,
+    ) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            return unsafe { self.run_blocks_avx2(size, values, out, output) };
+        }
+        self.run_lanes(size, values, out, output)
+    }
+
+    /// [`Self::run_lanes`] compiled for AVX2 (the same operations, in 256-bit registers).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_blocks_avx2(
+        &mut self,
+        size: usize,
+        values: &[f64],
+        out: &mut Running,
+        output: &impl Output<A>,
+    ) -> usize {
+        self.run_lanes(size, values, out, output)
+    }
+
+    #[inline(always)]
+    fn run_lanes(
+        &mut self,
+        size: usize,
+        values: &[f64],
+        out: &mut Running,
+        output: &impl Output<A>,
     ) -> usize {
         let blocks = values.len() / size;
         self.grow_inv(2 * size);
         let inv = std::mem::take(&mut self.inv);
+        let recip = |n: usize| reciprocal::<A>(&inv, n as u64);
         let count = size as u64;
-        let inv_count = reciprocal::<A>(&inv, count);
-        // `fronts[l]`: suffix summaries of the block before block `l` of the group (`size`
-        // rows and an empty summary after them); `fronts[0]` is the window held now.
-        let stride = size + 1;
-        let mut fronts = vec![A::EMPTY; (LANES + 1) * stride];
         let held = &self.values[self.start..self.start + size];
-        let mut heads = vec![A::EMPTY; LANES * size];
-        block_summaries::<A, 1>(held, size, &inv, &mut heads, &mut fronts[..stride]);
+        // Block `i` of the sweep: the window held now (0), then the blocks of `values`.
+        let block = |i: usize| {
+            if i == 0 {
+                held
+            } else {
+                &values[(i - 1) * size..i * size]
+            }
+        };
+        let blank = A::lanes_store(&A::lanes_start(X4([0.0; LANES])));
+        // Per position: the four lanes' prefix summaries (`heads[k]`: rows `..=k`) and
+        // suffix summaries (`tails[j]`: rows `j..`), and the outputs.
+        let mut heads = vec![blank; size];
+        let mut tails = vec![blank; size];
+        let mut ys = vec![X4([0.0; LANES]); size];
         let mut last_head = A::EMPTY;
         let mut b = 0;
         while b < blocks {
-            let lanes = if blocks - b >= LANES { LANES } else { 1 };
-            let group = &values[b * size..(b + lanes) * size];
-            let (front, next) = fronts.split_at_mut(stride);
-            if lanes == LANES {
-                block_summaries::<A, LANES>(group, size, &inv, &mut heads, next);
-            } else {
-                block_summaries::<A, 1>(group, size, &inv, &mut heads, &mut next[..stride]);
+            // Lane `l` outputs block `b + 1 + l`; lanes past the last block repeat it.
+            let lanes = (blocks - b).min(LANES);
+            let own: [&[f64]; LANES] = std::array::from_fn(|l| block(b + 1 + l.min(lanes - 1)));
+            let before: [&[f64]; LANES] = std::array::from_fn(|l| block(b + l.min(lanes - 1)));
+            let at = |src: &[&[f64]; LANES], k: usize| X4(std::array::from_fn(|l| src[l][k]));
+            let mut head = A::lanes_start(at(&own, 0));
+            let mut tail = A::lanes_start(at(&before, size - 1));
+            for (k, stored) in heads.iter_mut().enumerate() {
+                // Both hold `k + 1` values after this push.
+                let r = recip(k + 1);
+                let j = size - 1 - k;
+                A::lanes_push(&mut head, at(&own, k), r);
+                *stored = A::lanes_store(&head);
+                A::lanes_push(&mut tail, at(&before, j), r);
+                tails[j] = A::lanes_store(&tail);
             }
-            for l in 0..lanes {
-                let tails = if l == 0 {
-                    &front[..]
-                } else {
-                    &next[(l - 1) * stride..l * stride]
-                };
-                let head = &heads[l * size..(l + 1) * size];
-                // Row `k` of the block: the front run's rows `k + 1..` and the back run's
-                // `..=k` (the back run alone at the block's last row, as in `run_rows`).
-                let row = |(h, t): (&A, &A)| output(&t.merge(h, inv_count), count);
-                let mut rows = head[..size - 1].iter().zip(&tails[1..size]);
-                if let Some(first) = rows.next().map(row) {
-                    out.push(first);
-                    if first.is_some() {
-                        // Valid at one row of the full window, valid at all (`run_rows`).
-                        out.extend_valid(rows.map(|r| row(r).unwrap_or(f64::NAN)));
-                    } else {
-                        out.extend(rows.map(row));
+            // Row `k` of a block: the front run's rows `k + 1..` and the back run's `..=k`
+            // (the back run alone at the block's last row, as in `run_rows`).
+            // (A macro: as a closure, it was compiled apart, without AVX2.)
+            macro_rules! row {
+                ($k:expr) => {{
+                    let k = $k;
+                    let (nt, nh) = (size - 1 - k, k + 1);
+                    let t = A::lanes_load(&tails[k + 1], nt as f64, recip(nt), &tail);
+                    let h = A::lanes_load(&heads[k], nh as f64, recip(nh), &head);
+                    output.four(&A::lanes_merge(&t, &h, recip(size)), count)
+                }};
+            }
+            // Valid at one row of the full window, valid at all (`run_rows`).
+            let valid = size > 1 && {
+                let first = row!(0);
+                if let Some(y) = first {
+                    ys[0] = y;
+                    for (k, y) in ys.iter_mut().enumerate().take(size - 1).skip(1) {
+                        *y = row!(k).unwrap_or(X4([f64::NAN; LANES]));
                     }
                 }
-                out.push(output(&head[size - 1], count));
+                first.is_some()
+            };
+            for l in 0..lanes {
+                if valid {
+                    out.extend_valid(ys[..size - 1].iter().map(|y| y.0[l]));
+                } else {
+                    out.extend((1..size).map(|_| None));
+                }
+                out.push(output.one(&A::lane(&head, l), count));
             }
-            last_head = heads[lanes * size - 1];
-            // The last block's suffixes are the next group's front.
-            fronts.copy_within(lanes * stride..(lanes + 1) * stride, 0);
+            last_head = A::lane(&head, lanes - 1);
             b += lanes;
         }
         // The state of `run_rows` at this row: the last two blocks held, the older one
         // gone (`start == split`), its suffixes as the tails, the newer as the back run.
         let used = blocks * size;
-        let older = if blocks >= 2 {
-            &values[used - 2 * size..used - size]
-        } else {
-            held
-        };
+        let older = block(blocks - 1);
         let mut rows = Vec::with_capacity(2 * size);
         rows.extend_from_slice(older);
         rows.extend_from_slice(&values[used - size..used]);
@@ -682,8 +717,8 @@ mod tests {
                 let mut fast = TwoStack::<Moments<4>>::new();
                 let mut out = Running::default();
                 let (a, b) = values.split_at(cut);
-                fast.run_rows(size, a, &mut out, |s, _| Some(s.m2));
-                fast.run_rows(size, b, &mut out, |s, _| Some(s.m2));
+                fast.run_rows(size, a, &mut out, |s: &Moments<4>, _| Some(s.m2));
+                fast.run_rows(size, b, &mut out, |s: &Moments<4>, _| Some(s.m2));
                 let mut slow = Window::new(Span::Rows(size), TwoStack::<Moments<4>>::new());
                 let want: Vec<Option<f64>> = values
                     .iter()
@@ -705,16 +740,15 @@ mod tests {
     #[test]
     fn whole_blocks_are_the_row_loop_bit_for_bit() {
         fn check<A: Aggregate>(name: &str, values: &[Option<f64>], size: u64, cuts: &[usize]) {
-            // Debug strings tell every bit pattern apart but NaN's payload (NaN != NaN).
-            let seen_fast = std::cell::RefCell::new(Vec::new());
-            let seen_slow = std::cell::RefCell::new(Vec::new());
-            let fast_output = |a: &A, n: u64| {
-                seen_fast.borrow_mut().push(format!("{a:?} {n}"));
-                (n % 3 != 0).then_some(n as f64)
-            };
-            let slow_output = |a: &A, n: u64| {
-                seen_slow.borrow_mut().push(format!("{a:?} {n}"));
-                (n % 3 != 0).then_some(n as f64)
+            // Each row outputs a fingerprint of the whole summary it is given, so the
+            // outputs compare every bit of every summary (Debug strings tell every bit
+            // pattern apart but NaN's payload), row by row; the lanes' finish goes through
+            // `Output::four`'s lane-by-lane default.
+            let output = |a: &A, n: u64| {
+                use std::hash::{Hash, Hasher};
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                format!("{a:?} {n}").hash(&mut h);
+                (n % 3 != 0).then_some((h.finish() >> 11) as f64)
             };
             let mut fast = TwoStack::<A>::new();
             let mut slow = TwoStack::<A>::new();
@@ -727,8 +761,8 @@ mod tests {
                 for run in part.chunk_by(|a, b| a.is_some() == b.is_some()) {
                     if run[0].is_some() {
                         let xs: Vec<f64> = run.iter().flatten().copied().collect();
-                        fast.sweep_rows(size, &xs, &mut out_fast, fast_output, true);
-                        slow.sweep_rows(size, &xs, &mut out_slow, slow_output, false);
+                        fast.sweep_rows(size, &xs, &mut out_fast, output, true);
+                        slow.sweep_rows(size, &xs, &mut out_slow, output, false);
                     } else {
                         for _ in run {
                             for w in [&mut fast, &mut slow] {
@@ -747,11 +781,10 @@ mod tests {
                     );
                 }
             }
-            assert_eq!(out_fast.to_options(), out_slow.to_options());
             assert_eq!(
-                *seen_fast.borrow(),
-                *seen_slow.borrow(),
-                "{name} size {size}"
+                out_fast.to_options(),
+                out_slow.to_options(),
+                "{name} size {size} cuts {cuts:?}"
             );
         }
         let mut state = 7u64;
@@ -782,6 +815,7 @@ mod tests {
                 for data in [&values, &dense] {
                     check::<Sum>("sum", data, size, &cuts);
                     check::<Moments<2>>("m2", data, size, &cuts);
+                    check::<Moments<3>>("m3", data, size, &cuts);
                     check::<Moments<4>>("m4", data, size, &cuts);
                     check::<Extremes>("extremes", data, size, &cuts);
                 }
