@@ -63,8 +63,8 @@ pub trait Aggregate:
 /// same in every lane).
 #[inline(always)]
 pub fn by_lane<A: Aggregate>(lanes: &A::Lanes, f: impl Fn(&A) -> Option<f64>) -> Option<X4> {
-    let ys: [Option<f64>; 4] = std::array::from_fn(|i| f(&A::lane(lanes, i)));
-    ys[0].map(|_| X4(ys.map(|y| y.unwrap_or(f64::NAN))))
+    let y = |i| f(&A::lane(lanes, i)).unwrap_or(f64::NAN);
+    f(&A::lane(lanes, 0)).map(|y0| X4([y0, y(1), y(2), y(3)]))
 }
 
 /// Arithmetic on one `f64` (the summaries) or on four lanes side by side ([`X4`], the block
@@ -136,14 +136,13 @@ impl Real for X4 {
 
     #[inline(always)]
     fn sqrt(self) -> Self {
-        X4(self.0.map(f64::sqrt))
+        let a = self.0;
+        X4([a[0].sqrt(), a[1].sqrt(), a[2].sqrt(), a[3].sqrt()])
     }
 
     #[inline(always)]
     fn nan_unless_finite(self, guard: Self) -> Self {
-        X4(std::array::from_fn(|i| {
-            self.0[i].nan_unless_finite(guard.0[i])
-        }))
+        self.zip(guard, f64::nan_unless_finite)
     }
 }
 
@@ -151,7 +150,8 @@ impl X4 {
     /// `f` lane by lane.
     #[inline(always)]
     fn zip(self, o: X4, f: impl Fn(f64, f64) -> f64) -> X4 {
-        X4(std::array::from_fn(|i| f(self.0[i], o.0[i])))
+        let (a, b) = (self.0, o.0);
+        X4([f(a[0], b[0]), f(a[1], b[1]), f(a[2], b[2]), f(a[3], b[3])])
     }
 }
 
@@ -422,7 +422,15 @@ impl<const K: usize> Aggregate for Moments<K> {
 
     #[inline(always)]
     fn lanes_store(l: &Moments<K, X4>) -> [X4; K] {
-        std::array::from_fn(|i| [l.sum, l.m2, l.m3, l.m4][i])
+        let mut stored = [l.sum; K];
+        stored[1] = l.m2;
+        if K >= 3 {
+            stored[2] = l.m3;
+        }
+        if K >= 4 {
+            stored[3] = l.m4;
+        }
+        stored
     }
 
     #[inline(always)]

@@ -82,6 +82,21 @@ impl Running {
     pub fn extend_valid(&mut self, values: impl ExactSizeIterator<Item = f64>) {
         let start = self.values.len();
         self.values.extend(values);
+        self.mark_valid(start);
+    }
+
+    /// Append `n` valid rows, to be written through the slice returned (they hold 0.0).
+    #[inline(always)]
+    pub fn valid_rows(&mut self, n: usize) -> &mut [f64] {
+        let start = self.values.len();
+        self.values.resize(start + n, 0.0);
+        self.mark_valid(start);
+        &mut self.values[start..]
+    }
+
+    /// Validity bits for the rows from `start` to the end, all valid.
+    #[inline(always)]
+    fn mark_valid(&mut self, start: usize) {
         let end = self.values.len();
         let mut word = self.word;
         let mut row = start;

@@ -369,18 +369,29 @@ impl<A: Aggregate> TwoStack<A> {
         };
         let blank = A::lanes_store(&A::lanes_start(X4([0.0; LANES])));
         // Per position: the four lanes' prefix summaries (`heads[k]`: rows `..=k`) and
-        // suffix summaries (`tails[j]`: rows `j..`), and the outputs.
+        // suffix summaries (`tails[j]`: rows `j..`).
         let mut heads = vec![blank; size];
         let mut tails = vec![blank; size];
-        let mut ys = vec![X4([0.0; LANES]); size];
         let mut last_head = A::EMPTY;
         let mut b = 0;
         while b < blocks {
             // Lane `l` outputs block `b + 1 + l`; lanes past the last block repeat it.
             let lanes = (blocks - b).min(LANES);
-            let own: [&[f64]; LANES] = std::array::from_fn(|l| block(b + 1 + l.min(lanes - 1)));
-            let before: [&[f64]; LANES] = std::array::from_fn(|l| block(b + l.min(lanes - 1)));
-            let at = |src: &[&[f64]; LANES], k: usize| X4(std::array::from_fn(|l| src[l][k]));
+            let lane = |l: usize| b + l.min(lanes - 1);
+            let before = [
+                block(lane(0)),
+                block(lane(1)),
+                block(lane(2)),
+                block(lane(3)),
+            ];
+            let own = [
+                block(lane(0) + 1),
+                block(lane(1) + 1),
+                block(lane(2) + 1),
+                block(lane(3) + 1),
+            ];
+            let at =
+                |src: &[&[f64]; LANES], k: usize| X4([src[0][k], src[1][k], src[2][k], src[3][k]]);
             let mut head = A::lanes_start(at(&own, 0));
             let mut tail = A::lanes_start(at(&before, size - 1));
             for (k, stored) in heads.iter_mut().enumerate() {
@@ -394,7 +405,7 @@ impl<A: Aggregate> TwoStack<A> {
             }
             // Row `k` of a block: the front run's rows `k + 1..` and the back run's `..=k`
             // (the back run alone at the block's last row, as in `run_rows`).
-            // (A macro: as a closure, it was compiled apart, without AVX2.)
+            // (Macros, here and below: as closures, they were compiled apart, without AVX2.)
             macro_rules! row {
                 ($k:expr) => {{
                     let k = $k;
@@ -404,24 +415,42 @@ impl<A: Aggregate> TwoStack<A> {
                     output.four(&A::lanes_merge(&t, &h, recip(size)), count)
                 }};
             }
-            // Valid at one row of the full window, valid at all (`run_rows`).
-            let valid = size > 1 && {
-                let first = row!(0);
-                if let Some(y) = first {
-                    ys[0] = y;
-                    for (k, y) in ys.iter_mut().enumerate().take(size - 1).skip(1) {
-                        *y = row!(k).unwrap_or(X4([f64::NAN; LANES]));
+            // Valid at one row of the full window, valid at all (`run_rows`): the rows of
+            // the `lanes` blocks are then written in place, block after block.
+            let first = if size > 1 { row!(0) } else { None };
+            match first {
+                Some(first) => {
+                    let rows = out.valid_rows(lanes * size);
+                    macro_rules! put {
+                        ($k:expr, $y:expr) => {{
+                            let (k, y): (usize, X4) = ($k, $y);
+                            if lanes == LANES {
+                                rows[k] = y.0[0];
+                                rows[size + k] = y.0[1];
+                                rows[2 * size + k] = y.0[2];
+                                rows[3 * size + k] = y.0[3];
+                            } else {
+                                for l in 0..lanes {
+                                    rows[l * size + k] = y.0[l];
+                                }
+                            }
+                        }};
+                    }
+                    put!(0, first);
+                    for k in 1..size - 1 {
+                        put!(k, row!(k).unwrap_or(X4([f64::NAN; LANES])));
+                    }
+                    for l in 0..lanes {
+                        let last = output.one(&A::lane(&head, l), count);
+                        rows[l * size + size - 1] = last.unwrap_or(f64::NAN);
                     }
                 }
-                first.is_some()
-            };
-            for l in 0..lanes {
-                if valid {
-                    out.extend_valid(ys[..size - 1].iter().map(|y| y.0[l]));
-                } else {
-                    out.extend((1..size).map(|_| None));
+                None => {
+                    for l in 0..lanes {
+                        out.extend((1..size).map(|_| None));
+                        out.push(output.one(&A::lane(&head, l), count));
+                    }
                 }
-                out.push(output.one(&A::lane(&head, l), count));
             }
             last_head = A::lane(&head, lanes - 1);
             b += lanes;
