@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
+use super::sweep::Running;
 use super::window::{Fifo, Span, Window, Windowed};
 use super::{Kernel, Merge, OptionValue, StatError, Statistic};
 
@@ -483,7 +484,41 @@ impl Kernel for EwMean {
         }
         o.enough(self.count).then_some(self.mean)
     }
+
+    /// Row by row until the weight has reached its fixed point (at once with
+    /// `adjust=False`, after a few hundred values with `adjust=True`) and outputs are due;
+    /// then the fraction `f` is the same on every row and the rest of the run is the bare
+    /// recursion `mean += (x - mean) f`: the same operations as [`Kernel::update`], so the
+    /// same numbers bit for bit, without the weight, the count and the validity per row.
+    #[inline(always)]
+    fn run_dense(&mut self, values: &[f64], out: &mut Running) {
+        let mut rest = values;
+        while !rest.is_empty() {
+            let o = self.opts;
+            let a = o.new_weight();
+            let total = self.weight * (1.0 - o.alpha) + a;
+            let next = if o.adjust { total } else { 1.0 };
+            if self.count > 0 && next == self.weight && o.enough(self.count + 1) {
+                let f = self.fraction.of(a, total);
+                let mut mean = self.mean;
+                out.extend_valid(rest.iter().map(|&x| {
+                    mean += (x - mean) * f;
+                    mean
+                }));
+                self.mean = mean;
+                self.count += rest.len() as u64;
+                return;
+            }
+            let (head, tail) = rest.split_at(rest.len().min(WARM_UP_BLOCK));
+            out.extend(head.iter().map(|&x| self.update(Some(x))));
+            rest = tail;
+        }
+    }
 }
+
+/// The rows a dense run takes row by row between checks for the steady state of the EW
+/// kernels' weights.
+const WARM_UP_BLOCK: usize = 64;
 
 /// The merged mean when either part's mean is not finite, as one pass gives it: the
 /// recursion `m += (x - m) f` (`f > 0`) turns a non-finite mean into NaN at the next value,
@@ -774,6 +809,73 @@ impl Kernel for EwVar {
         self.correction = correction;
         out
     }
+
+    #[inline(always)]
+    fn run_dense(&mut self, values: &[f64], out: &mut Running) {
+        self.run_dense_then(values, out, |v| v);
+    }
+}
+
+impl EwVar {
+    /// [`Kernel::run_dense`] with `post` applied to each output (the square root for
+    /// [`EwStd`]). Row by row until the weights `(Σw, Σw²)` have reached their fixed point
+    /// (after a few hundred values) and outputs are due and valid; then the fraction `f`
+    /// and the unbiasing factor are the same on every row and the rest of the run is the
+    /// bare recursion of the mean and the variance: the same operations as
+    /// [`Kernel::update`], so the same numbers bit for bit, without the weights, the count
+    /// and the validity per row.
+    #[inline(always)]
+    fn run_dense_then(&mut self, values: &[f64], out: &mut Running, post: impl Fn(f64) -> f64) {
+        let mut rest = values;
+        while !rest.is_empty() {
+            let o = self.opts.ewm();
+            let beta = 1.0 - o.alpha;
+            let a = o.new_weight();
+            // One value's step of the weights, as `update` takes it.
+            let (weight, mut sq_sum) = (self.weight * beta, self.weight_sq_sum * (beta * beta));
+            let total = weight + a;
+            sq_sum += a * a;
+            let next = if o.adjust {
+                (total, sq_sum)
+            } else {
+                (1.0, sq_sum / (total * total))
+            };
+            if self.count > 0
+                && next == (self.weight, self.weight_sq_sum)
+                && o.enough(self.count + 1)
+            {
+                let factor = if self.opts.bias {
+                    1.0
+                } else {
+                    self.correction.factor(self.weight, self.weight_sq_sum)
+                };
+                if factor > 0.0 {
+                    let f = self.fraction.of(a, total);
+                    let g = 1.0 - f;
+                    let bias = self.opts.bias;
+                    let shift = self.shift;
+                    let (mut mean, mut var) = (self.mean, self.var);
+                    out.extend_valid(rest.iter().map(|&x| {
+                        let xs = x - shift;
+                        let d = xs - mean;
+                        mean = mean * g + xs * f;
+                        var = if d.is_infinite() {
+                            f64::NAN
+                        } else {
+                            g * (var + f * d * d)
+                        };
+                        post(if bias { var } else { var * factor })
+                    }));
+                    (self.mean, self.var) = (mean, var);
+                    self.count += rest.len() as u64;
+                    return;
+                }
+            }
+            let (head, tail) = rest.split_at(rest.len().min(WARM_UP_BLOCK));
+            out.extend(head.iter().map(|&x| self.update(Some(x)).map(&post)));
+            rest = tail;
+        }
+    }
 }
 
 impl Merge for EwVar {
@@ -921,6 +1023,11 @@ impl Kernel for EwStd {
     #[inline(always)]
     fn update(&mut self, x: Option<f64>) -> Option<f64> {
         self.0.update(x).map(f64::sqrt)
+    }
+
+    #[inline(always)]
+    fn run_dense(&mut self, values: &[f64], out: &mut Running) {
+        self.0.run_dense_then(values, out, f64::sqrt);
     }
 }
 
@@ -2072,5 +2179,125 @@ mod merge_tests {
         feed(&mut v, &[Some(1.0), Some(2.0)]);
         v.var = -1.0;
         assert!(snapshot::decode::<EwVar>(&snapshot::encode(&v)).is_err());
+    }
+}
+
+/// The dense runs' fast paths ([`Kernel::run_dense`] of the EW kernels) against row-by-row
+/// updates: the same outputs and states, bit for bit.
+#[cfg(test)]
+mod dense_run_tests {
+    use super::*;
+    use crate::core::sweep;
+
+    fn lcg(seed: u64) -> impl FnMut() -> u64 {
+        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        move || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            s >> 11
+        }
+    }
+
+    /// Columns of a few kinds: noise, noise far from 0, constants, ±0, ±inf and NaN at
+    /// some rows, nulls in runs cut anywhere.
+    fn columns() -> Vec<Vec<Option<f64>>> {
+        let mut cols = Vec::new();
+        for seed in 0..10u64 {
+            let mut r = lcg(seed);
+            let n = [1, 2, 3, 70, 700, 2500][seed as usize % 6] + (r() % 50) as usize;
+            let offset = [0.0, 1e9, -3.5][seed as usize % 3];
+            let null_rate = [0, 0, 50, 300, 2][seed as usize % 5];
+            let special = [0, 400, 0, 30][seed as usize % 4];
+            let col = (0..n)
+                .map(|_| {
+                    if null_rate > 0 && r() % 1000 < null_rate {
+                        return None;
+                    }
+                    if special > 0 && r() % special == 0 {
+                        return Some(
+                            [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0]
+                                [r() as usize % 5],
+                        );
+                    }
+                    let u = (r() as f64) / (1u64 << 53) as f64;
+                    Some(if seed == 7 {
+                        2.5
+                    } else {
+                        offset + (u - 0.5) * 4.0
+                    })
+                })
+                .collect();
+            cols.push(col);
+        }
+        cols
+    }
+
+    /// `col` fed through the sweeps (dense runs cut at `cuts` extra places too) and row by
+    /// row: the same outputs and final states.
+    fn check<S: Kernel + std::fmt::Debug>(fresh: &S, col: &[Option<f64>], cut_every: usize) {
+        let mut slow = fresh.clone();
+        let expected = sweep::run_options(&mut slow, col);
+        let mut fast = fresh.clone();
+        let mut out = sweep::Running::default();
+        let mut i = 0;
+        while i < col.len() {
+            if col[i].is_none() {
+                out.push(fast.update(None));
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < col.len() && col[j].is_some() && (j == i || j % cut_every != 0) {
+                j += 1;
+            }
+            let run: Vec<f64> = col[i..j].iter().map(|x| x.unwrap()).collect();
+            sweep::run_dense(&mut fast, &run, &mut out);
+            i = j;
+        }
+        let got = out.to_options();
+        // Bits, NaN as one class: LLVM may commute the operands of an add or a multiply,
+        // and with them which NaN's sign and payload propagate (nothing fixes those).
+        let bits = |x: Option<f64>| x.map(|v| if v.is_nan() { u64::MAX } else { v.to_bits() });
+        assert_eq!(got.len(), expected.len());
+        for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
+            assert_eq!(bits(*g), bits(*e), "row {i} of {}: {fresh:?}", col.len());
+        }
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+    }
+
+    #[test]
+    fn dense_runs_equal_row_by_row_updates() {
+        let cols = columns();
+        for alpha in [1.0, 0.9, 0.5, 0.1, 0.0123, 1e-3] {
+            for adjust in [false, true] {
+                for min_samples in [0, 1, 5, 300] {
+                    for ignore_nulls in [false, true] {
+                        let ewm = EwmOptions {
+                            alpha,
+                            adjust,
+                            min_samples,
+                            ignore_nulls,
+                        };
+                        for col in &cols {
+                            for cut_every in [1, 3, 64, 65, 1000, usize::MAX] {
+                                check(&EwMean::new(ewm).unwrap(), col, cut_every);
+                                for bias in [false, true] {
+                                    let opts = EwVarOptions {
+                                        alpha,
+                                        adjust,
+                                        min_samples,
+                                        ignore_nulls,
+                                        bias,
+                                    };
+                                    check(&EwVar::new(opts).unwrap(), col, cut_every);
+                                    check(&EwStd::new(opts).unwrap(), col, cut_every);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
