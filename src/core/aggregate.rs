@@ -76,8 +76,6 @@ pub trait Real:
 {
     fn splat(x: f64) -> Self;
     fn sqrt(self) -> Self;
-    /// `self` where `guard` is finite, NaN where it is not.
-    fn nan_unless_finite(self, guard: Self) -> Self;
 }
 
 impl Real for f64 {
@@ -89,15 +87,6 @@ impl Real for f64 {
     #[inline(always)]
     fn sqrt(self) -> Self {
         f64::sqrt(self)
-    }
-
-    #[inline(always)]
-    fn nan_unless_finite(self, guard: Self) -> Self {
-        if guard.is_finite() {
-            self
-        } else {
-            f64::NAN
-        }
     }
 }
 
@@ -138,11 +127,6 @@ impl Real for X4 {
     fn sqrt(self) -> Self {
         let a = self.0;
         X4([a[0].sqrt(), a[1].sqrt(), a[2].sqrt(), a[3].sqrt()])
-    }
-
-    #[inline(always)]
-    fn nan_unless_finite(self, guard: Self) -> Self {
-        self.zip(guard, f64::nan_unless_finite)
     }
 }
 

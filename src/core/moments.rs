@@ -71,10 +71,13 @@ impl Finish for MeanOf {
 }
 
 /// NaN when the values include ±inf (the mean is then not finite), as Polars; the updates
-/// alone would give `inf` for `[1, inf]`.
+/// alone would give `inf` for `[1, inf]`. Branch-free: `mean - mean` is +0 for a finite
+/// mean (and `m2 / (n - ddof)` is never -0) and NaN otherwise. (As a select, the compiler
+/// moved the division into a branch per value, which kept the lanes from one vector.)
 #[inline(always)]
+#[allow(clippy::eq_op)] // `x - x` is meant: 0 for finite x, NaN for ±inf.
 fn variance<T: Real>(m: &Moments<2, T>, n: u64, ddof: u64) -> Option<T> {
-    (n > ddof).then(|| (m.m2 / T::splat((n - ddof) as f64)).nan_unless_finite(m.mean))
+    (n > ddof).then(|| m.m2 / T::splat((n - ddof) as f64) + (m.mean - m.mean))
 }
 
 /// The variance with `ddof` delta degrees of freedom: `m2 / (n - ddof)`, null while

@@ -2,6 +2,8 @@
 //! statistic, collecting each row's output. Monomorphised per statistic, so `update` is
 //! inlined and the null-free loop carries no null checks.
 
+use std::mem::MaybeUninit;
+
 use super::Kernel;
 
 /// Row outputs: values plus an Arrow-layout validity bitmap (LSB first). Validity bits are
@@ -85,13 +87,24 @@ impl Running {
         self.mark_valid(start);
     }
 
-    /// Append `n` valid rows, to be written through the slice returned (they hold 0.0).
+    /// Room for `n` more rows, to be written through the slice returned; they count once
+    /// [`Running::commit_valid`] records them.
     #[inline(always)]
-    pub fn valid_rows(&mut self, n: usize) -> &mut [f64] {
+    pub fn spare_rows(&mut self, n: usize) -> &mut [MaybeUninit<f64>] {
+        self.values.reserve(n);
+        &mut self.values.spare_capacity_mut()[..n]
+    }
+
+    /// Record the first `n` rows of [`Running::spare_rows`] as valid outputs.
+    ///
+    /// # Safety
+    /// All `n` of them must have been written.
+    #[inline(always)]
+    pub unsafe fn commit_valid(&mut self, n: usize) {
         let start = self.values.len();
-        self.values.resize(start + n, 0.0);
+        // SAFETY: the caller wrote the `n` spare rows, and `spare_rows` reserved them.
+        unsafe { self.values.set_len(start + n) };
         self.mark_valid(start);
-        &mut self.values[start..]
     }
 
     /// Validity bits for the rows from `start` to the end, all valid.

@@ -372,6 +372,7 @@ impl<A: Aggregate> TwoStack<A> {
         // suffix summaries (`tails[j]`: rows `j..`).
         let mut heads = vec![blank; size];
         let mut tails = vec![blank; size];
+        let mut ys = vec![X4([0.0; LANES]); size];
         let mut last_head = A::EMPTY;
         let mut b = 0;
         while b < blocks {
@@ -420,30 +421,45 @@ impl<A: Aggregate> TwoStack<A> {
             let first = if size > 1 { row!(0) } else { None };
             match first {
                 Some(first) => {
-                    let rows = out.valid_rows(lanes * size);
-                    macro_rules! put {
-                        ($k:expr, $y:expr) => {{
-                            let (k, y): (usize, X4) = ($k, $y);
-                            if lanes == LANES {
-                                rows[k] = y.0[0];
-                                rows[size + k] = y.0[1];
-                                rows[2 * size + k] = y.0[2];
-                                rows[3 * size + k] = y.0[3];
-                            } else {
-                                for l in 0..lanes {
-                                    rows[l * size + k] = y.0[l];
-                                }
+                    let nan = X4([f64::NAN; LANES]);
+                    let rows = out.spare_rows(lanes * size);
+                    let mut blocks = rows.chunks_exact_mut(size);
+                    if lanes == LANES {
+                        let mut next = || blocks.next().unwrap_or_default();
+                        let (r0, r1, r2, r3) = (next(), next(), next(), next());
+                        // First in a row of vectors (stored whole: the compiler then
+                        // computes them as vectors, it did not with four scattered stores),
+                        // then to the four blocks' rows.
+                        ys[0] = first;
+                        for (k, y) in ys.iter_mut().enumerate().take(size - 1).skip(1) {
+                            *y = row!(k).unwrap_or(nan);
+                        }
+                        for (k, y) in ys[..size - 1].iter().enumerate() {
+                            r0[k].write(y.0[0]);
+                            r1[k].write(y.0[1]);
+                            r2[k].write(y.0[2]);
+                            r3[k].write(y.0[3]);
+                        }
+                    } else {
+                        for (l, rows) in blocks.enumerate() {
+                            for (k, slot) in rows[..size - 1].iter_mut().enumerate() {
+                                let y = if k == 0 {
+                                    first
+                                } else {
+                                    row!(k).unwrap_or(nan)
+                                };
+                                slot.write(y.0[l]);
                             }
-                        }};
+                        }
                     }
-                    put!(0, first);
-                    for k in 1..size - 1 {
-                        put!(k, row!(k).unwrap_or(X4([f64::NAN; LANES])));
-                    }
+                    let rows = out.spare_rows(lanes * size);
                     for l in 0..lanes {
                         let last = output.one(&A::lane(&head, l), count);
-                        rows[l * size + size - 1] = last.unwrap_or(f64::NAN);
+                        rows[l * size + size - 1].write(last.unwrap_or(f64::NAN));
                     }
+                    // SAFETY: rows `..size - 1` of every block were written in the loops,
+                    // and row `size - 1` just above.
+                    unsafe { out.commit_valid(lanes * size) };
                 }
                 None => {
                     for l in 0..lanes {
