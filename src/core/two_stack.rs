@@ -368,11 +368,11 @@ impl<A: Aggregate> TwoStack<A> {
             }
         };
         let blank = A::lanes_store(&A::lanes_start(X4([0.0; LANES])));
-        // Per position: the four lanes' prefix summaries (`heads[k]`: rows `..=k`) and
-        // suffix summaries (`tails[j]`: rows `j..`).
-        let mut heads = vec![blank; size];
+        // Per position: the four lanes' suffix summaries (`tails[j]`: rows `j..`), and
+        // outputs.
         let mut tails = vec![blank; size];
         let mut ys = vec![X4([0.0; LANES]); size];
+        let nan = X4([f64::NAN; LANES]);
         let mut last_head = A::EMPTY;
         let mut b = 0;
         while b < blocks {
@@ -393,79 +393,81 @@ impl<A: Aggregate> TwoStack<A> {
             ];
             let at =
                 |src: &[&[f64]; LANES], k: usize| X4([src[0][k], src[1][k], src[2][k], src[3][k]]);
-            let mut head = A::lanes_start(at(&own, 0));
+            // The suffixes of the blocks before, in one backward pass (as `build_tails`)...
             let mut tail = A::lanes_start(at(&before, size - 1));
-            for (k, stored) in heads.iter_mut().enumerate() {
-                // Both hold `k + 1` values after this push.
-                let r = recip(k + 1);
-                let j = size - 1 - k;
-                A::lanes_push(&mut head, at(&own, k), r);
-                *stored = A::lanes_store(&head);
-                A::lanes_push(&mut tail, at(&before, j), r);
-                tails[j] = A::lanes_store(&tail);
+            for (j, stored) in tails.iter_mut().enumerate().rev() {
+                A::lanes_push(&mut tail, at(&before, j), recip(size - j));
+                *stored = A::lanes_store(&tail);
             }
-            // Row `k` of a block: the front run's rows `k + 1..` and the back run's `..=k`
-            // (the back run alone at the block's last row, as in `run_rows`).
+            // ...then the own blocks' prefixes (as pushed into the back run), each merged at
+            // once: row `k` of a block is the front run's rows `k + 1..` and the back run's
+            // `..=k` (the back run alone at the block's last row, as in `run_rows`).
             // (Macros, here and below: as closures, they were compiled apart, without AVX2.)
-            macro_rules! row {
+            let mut head = A::lanes_start(at(&own, 0));
+            macro_rules! push {
                 ($k:expr) => {{
                     let k = $k;
-                    let (nt, nh) = (size - 1 - k, k + 1);
-                    let t = A::lanes_load(&tails[k + 1], nt as f64, recip(nt), &tail);
-                    let h = A::lanes_load(&heads[k], nh as f64, recip(nh), &head);
-                    output.four(&A::lanes_merge(&t, &h, recip(size)), count)
+                    A::lanes_push(&mut head, at(&own, k), recip(k + 1));
                 }};
             }
-            // Valid at one row of the full window, valid at all (`run_rows`): the rows of
-            // the `lanes` blocks are then written in place, block after block.
+            macro_rules! row {
+                ($k:expr) => {{
+                    let nt = size - 1 - $k;
+                    let t = A::lanes_load(&tails[$k + 1], nt as f64, recip(nt), &tail);
+                    output.four(&A::lanes_merge(&t, &head, recip(size)), count)
+                }};
+            }
+            push!(0);
+            // Valid at one row of the full window, valid at all (`run_rows`).
             let first = if size > 1 { row!(0) } else { None };
-            match first {
-                Some(first) => {
-                    let nan = X4([f64::NAN; LANES]);
-                    let rows = out.spare_rows(lanes * size);
-                    let mut blocks = rows.chunks_exact_mut(size);
-                    if lanes == LANES {
-                        let mut next = || blocks.next().unwrap_or_default();
-                        let (r0, r1, r2, r3) = (next(), next(), next(), next());
-                        // First in a row of vectors (stored whole: the compiler then
-                        // computes them as vectors, it did not with four scattered stores),
-                        // then to the four blocks' rows.
-                        ys[0] = first;
-                        for (k, y) in ys.iter_mut().enumerate().take(size - 1).skip(1) {
-                            *y = row!(k).unwrap_or(nan);
-                        }
-                        for (k, y) in ys[..size - 1].iter().enumerate() {
-                            r0[k].write(y.0[0]);
-                            r1[k].write(y.0[1]);
-                            r2[k].write(y.0[2]);
-                            r3[k].write(y.0[3]);
-                        }
-                    } else {
-                        for (l, rows) in blocks.enumerate() {
-                            for (k, slot) in rows[..size - 1].iter_mut().enumerate() {
-                                let y = if k == 0 {
-                                    first
-                                } else {
-                                    row!(k).unwrap_or(nan)
-                                };
-                                slot.write(y.0[l]);
-                            }
-                        }
-                    }
-                    let rows = out.spare_rows(lanes * size);
-                    for l in 0..lanes {
-                        let last = output.one(&A::lane(&head, l), count);
-                        rows[l * size + size - 1].write(last.unwrap_or(f64::NAN));
-                    }
-                    // SAFETY: rows `..size - 1` of every block were written in the loops,
-                    // and row `size - 1` just above.
-                    unsafe { out.commit_valid(lanes * size) };
+            if let Some(first) = first {
+                // The outputs go to a row of vectors first (stored whole, the compiler
+                // computes them as vectors; it did not with four scattered stores).
+                ys[0] = first;
+                for k in 1..size - 1 {
+                    push!(k);
+                    ys[k] = row!(k).unwrap_or(nan);
                 }
-                None => {
-                    for l in 0..lanes {
-                        out.extend((1..size).map(|_| None));
-                        out.push(output.one(&A::lane(&head, l), count));
+            } else {
+                for k in 1..size - 1 {
+                    push!(k);
+                }
+            }
+            if size > 1 {
+                push!(size - 1);
+            }
+            if first.is_some() {
+                // The rows of the `lanes` blocks, written in place, block after block.
+                let rows = out.spare_rows(lanes * size);
+                let mut blocks = rows.chunks_exact_mut(size);
+                if lanes == LANES {
+                    let mut next = || blocks.next().unwrap_or_default();
+                    let (r0, r1, r2, r3) = (next(), next(), next(), next());
+                    for (k, y) in ys[..size - 1].iter().enumerate() {
+                        r0[k].write(y.0[0]);
+                        r1[k].write(y.0[1]);
+                        r2[k].write(y.0[2]);
+                        r3[k].write(y.0[3]);
                     }
+                } else {
+                    for (l, rows) in blocks.enumerate() {
+                        for (slot, y) in rows.iter_mut().zip(&ys[..size - 1]) {
+                            slot.write(y.0[l]);
+                        }
+                    }
+                }
+                let rows = out.spare_rows(lanes * size);
+                for l in 0..lanes {
+                    let last = output.one(&A::lane(&head, l), count);
+                    rows[l * size + size - 1].write(last.unwrap_or(f64::NAN));
+                }
+                // SAFETY: rows `..size - 1` of every block were written in the loops,
+                // and row `size - 1` just above.
+                unsafe { out.commit_valid(lanes * size) };
+            } else {
+                for l in 0..lanes {
+                    out.extend((1..size).map(|_| None));
+                    out.push(output.one(&A::lane(&head, l), count));
                 }
             }
             last_head = A::lane(&head, lanes - 1);
