@@ -606,20 +606,28 @@ mod tests {
     }
 
     /// The sweep of a column (whole blocks in vector lanes, with each statistic's own
-    /// `finish_lanes`) gives the outputs of row-by-row updates, bit for bit, for every
+    /// `finish_lanes`; with AVX2 and the portable build of the lanes) gives the outputs of
+    /// row-by-row updates, bit for bit, for every
     /// statistic and option, across block and lane edges, `min_samples` above and below
     /// the window, values far from zero, NaN and ±inf.
     #[test]
     fn sweeps_in_lanes_equal_updates_bit_for_bit() {
         fn check<F: Finish>(stat: F, xs: &[f64]) {
-            for size in [1u64, 2, 3, 4, 5, 6, 9, 10, 17, 64, 100, 257] {
+            use crate::core::two_stack::PORTABLE;
+            use std::sync::atomic::Ordering::Relaxed;
+            for (size, portable) in [1u64, 2, 3, 4, 5, 6, 9, 10, 17, 64, 100, 257]
+                .into_iter()
+                .flat_map(|size| [(size, false), (size, true)])
+            {
                 for min in [0, 1, 3, size, size + 1] {
                     let mut fast = Rolling::new(stat, Span::Rows(size), min).unwrap();
                     let mut slow = fast.clone();
                     let mut out = Running::default();
+                    PORTABLE.store(portable, Relaxed);
                     for part in xs.chunks(997) {
                         fast.run_dense(part, &mut out);
                     }
+                    PORTABLE.store(false, Relaxed);
                     let want: Vec<_> = xs.iter().map(|&x| slow.update(Some(x))).collect();
                     let bits = |v: Vec<Option<f64>>| {
                         v.into_iter()
@@ -629,7 +637,7 @@ mod tests {
                     assert_eq!(
                         bits(out.to_options()),
                         bits(want),
-                        "{stat:?} size {size} min {min}"
+                        "{stat:?} size {size} min {min} portable {portable}"
                     );
                     assert_eq!(fast.get().map(f64::to_bits), slow.get().map(f64::to_bits));
                 }

@@ -105,6 +105,20 @@ fn reciprocal<A: Aggregate>(inv: &[f64], n: u64) -> f64 {
 /// block's prefix and suffix summaries in four lanes); larger windows through `run_rows`' own
 /// loop.
 const BLOCK_ROWS_MAX: usize = 4096;
+/// The tests set this to run the portable lanes on a CPU with AVX2 as well (both must give
+/// the same bits; other tests that run meanwhile take the portable path, which is as good).
+#[cfg(test)]
+pub(crate) static PORTABLE: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+#[inline(always)]
+fn portable() -> bool {
+    #[cfg(test)]
+    return PORTABLE.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(test))]
+    false
+}
+
 /// Blocks swept side by side in [`TwoStack::run_blocks`], one per lane of [`X4`].
 const LANES: usize = 4;
 
@@ -325,7 +339,7 @@ impl<A: Aggregate> TwoStack<A> {
         output: &impl Output<A>,
     ) -> usize {
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
+        if std::arch::is_x86_feature_detected!("avx2") && !portable() {
             // SAFETY: the CPU has AVX2 (checked just above).
             return unsafe { self.run_blocks_avx2(size, values, out, output) };
         }
