@@ -139,16 +139,16 @@ impl X4 {
     }
 }
 
-/// The lanes of a summary of one `f64` field, `$t(f64)`, whose `push` of `x` is
-/// `$fold(field, $map(x))` and whose `merge` is `$fold` of the fields (the extremes).
+/// The lanes of a summary of one `f64` field (`$get` reads it, `$make` builds the summary),
+/// whose `push` of `x` is `$fold(field, $map(x))` and whose `merge` is `$fold` of the fields.
 macro_rules! field_lanes {
-    ($t:ident, $fold:expr, $map:expr) => {
+    ($get:expr, $make:expr, $fold:expr, $map:expr) => {
         type Lanes = X4;
         type Stored = X4;
 
         #[inline(always)]
         fn lanes_start(_first: X4) -> X4 {
-            X4::splat(Self::EMPTY.0)
+            X4::splat($get(&Self::EMPTY))
         }
 
         #[inline(always)]
@@ -173,7 +173,7 @@ macro_rules! field_lanes {
 
         #[inline(always)]
         fn lane(lanes: &X4, i: usize) -> Self {
-            $t(lanes.0[i])
+            $make(lanes.0[i])
         }
     };
 }
@@ -212,38 +212,12 @@ impl Aggregate for Sum {
         }
     }
 
-    type Lanes = X4;
-    type Stored = X4;
-
-    #[inline(always)]
-    fn lanes_start(_first: X4) -> X4 {
-        X4::splat(0.0)
-    }
-
-    #[inline(always)]
-    fn lanes_push(lanes: &mut X4, x: X4, _inv_n: f64) {
-        *lanes += x;
-    }
-
-    #[inline(always)]
-    fn lanes_store(lanes: &X4) -> X4 {
-        *lanes
-    }
-
-    #[inline(always)]
-    fn lanes_load(stored: &X4, _n: f64, _inv_n: f64, _like: &X4) -> X4 {
-        *stored
-    }
-
-    #[inline(always)]
-    fn lanes_merge(a: &X4, b: &X4, _inv_n: f64) -> X4 {
-        *a + *b
-    }
-
-    #[inline(always)]
-    fn lane(lanes: &X4, i: usize) -> Self {
-        Sum { sum: lanes.0[i] }
-    }
+    field_lanes!(
+        |s: &Sum| s.sum,
+        |sum| Sum { sum },
+        |a: f64, x: f64| a + x,
+        |x| x
+    );
 }
 
 impl Revert for Sum {
@@ -522,7 +496,7 @@ fn nan_max(a: f64, b: f64) -> f64 {
 pub struct Lowest(pub f64);
 
 impl Aggregate for Lowest {
-    field_lanes!(Lowest, nan_min, |x| x);
+    field_lanes!(|s: &Lowest| s.0, Lowest, nan_min, |x| x);
 
     const EMPTY: Self = Lowest(f64::INFINITY);
 
@@ -542,7 +516,7 @@ impl Aggregate for Lowest {
 pub struct Highest(pub f64);
 
 impl Aggregate for Highest {
-    field_lanes!(Highest, nan_max, |x| x);
+    field_lanes!(|s: &Highest| s.0, Highest, nan_max, |x| x);
 
     const EMPTY: Self = Highest(f64::NEG_INFINITY);
 
@@ -562,7 +536,7 @@ impl Aggregate for Highest {
 pub struct Largest(pub f64);
 
 impl Aggregate for Largest {
-    field_lanes!(Largest, nan_max, f64::abs);
+    field_lanes!(|s: &Largest| s.0, Largest, nan_max, f64::abs);
 
     const EMPTY: Self = Largest(0.0);
 

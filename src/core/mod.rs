@@ -123,6 +123,18 @@ pub enum OptionValue {
 pub(crate) mod testing {
     use super::Statistic;
 
+    /// Values uniform in [0, 1) from a 64-bit linear congruential generator: the same every
+    /// run for the same seed.
+    pub fn uniform(seed: u64) -> impl Iterator<Item = f64> {
+        let mut state = seed;
+        std::iter::repeat_with(move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        })
+    }
+
     /// Same class (null, NaN, the same infinity), and finite values within `rel` relative,
     /// or `floor` absolute.
     pub fn agree_within(got: Option<f64>, want: Option<f64>, rel: f64, floor: f64) -> bool {

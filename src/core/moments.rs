@@ -643,21 +643,16 @@ mod tests {
                 }
             }
         }
-        let mut state = 11u64;
-        let xs: Vec<f64> = (0..3000)
-            .map(|i| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let u = (state >> 11) as f64 / (1u64 << 53) as f64;
-                match i {
-                    900 => f64::NAN,
-                    1500 => f64::INFINITY,
-                    1501 => f64::NEG_INFINITY,
-                    2000..=2040 => 2.5,
-                    _ if i % 89 == 0 => 1e9 * u,
-                    _ => (u - 0.3).powi(3) * 10.0,
-                }
+        let xs: Vec<f64> = crate::core::testing::uniform(11)
+            .take(3000)
+            .enumerate()
+            .map(|(i, u)| match i {
+                900 => f64::NAN,
+                1500 => f64::INFINITY,
+                1501 => f64::NEG_INFINITY,
+                2000..=2040 => 2.5,
+                _ if i % 89 == 0 => 1e9 * u,
+                _ => (u - 0.3).powi(3) * 10.0,
             })
             .collect();
         check(MeanOf {}, &xs);

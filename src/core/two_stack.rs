@@ -848,20 +848,15 @@ mod tests {
                 "{name} size {size} cuts {cuts:?}"
             );
         }
-        let mut state = 7u64;
-        let values: Vec<Option<f64>> = (0..2600)
-            .map(|i| {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                let u = (state >> 11) as f64 / (1u64 << 53) as f64;
-                match i {
-                    700 => Some(f64::NAN),
-                    1300 => Some(f64::INFINITY),
-                    1301 => Some(f64::NEG_INFINITY),
-                    1800..=1805 => None,
-                    _ => Some(1e9 + (u - 0.5) * if i % 97 == 0 { 1e12 } else { 1.0 }),
-                }
+        let values: Vec<Option<f64>> = crate::core::testing::uniform(7)
+            .take(2600)
+            .enumerate()
+            .map(|(i, u)| match i {
+                700 => Some(f64::NAN),
+                1300 => Some(f64::INFINITY),
+                1301 => Some(f64::NEG_INFINITY),
+                1800..=1805 => None,
+                _ => Some(1e9 + (u - 0.5) * if i % 97 == 0 { 1e12 } else { 1.0 }),
             })
             .collect();
         let dense: Vec<Option<f64>> = values.iter().map(|x| Some(x.unwrap_or(3.0))).collect();
