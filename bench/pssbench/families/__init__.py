@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pssbench.families import by, ewm, moments, quantile, river, tracker
+from pssbench.families import by, ewm, moments, parallel, quantile, river, tracker
 from pssbench.harness import Family
 
 FAMILIES: tuple[Family, ...] = (
@@ -12,6 +12,7 @@ FAMILIES: tuple[Family, ...] = (
     by.FAMILY,
     tracker.FAMILY,
     river.FAMILY,
+    parallel.FAMILY,
 )
 SECTIONS = tuple(f.name for f in FAMILIES)
 
