@@ -242,6 +242,9 @@ impl Revert for Sum {
 /// instead of a subtraction, a multiplication and an addition (12), and a rolling variance
 /// runs ~1.6x faster. The moment updates are Welford's/Pébay's, with the same accuracy
 /// (tested against exact rational arithmetic at 1e9 + N(0,1)).
+///
+/// `T` is `f64` for a summary, or [`X4`] for four summaries side by side (the block path of
+/// the rolling windows, which runs the same `absorb` and `combine`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Moments<const K: usize, T = f64> {
     pub n: T,

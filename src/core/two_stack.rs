@@ -103,8 +103,8 @@ fn reciprocal<A: Aggregate>(inv: &[f64], n: u64) -> f64 {
 }
 
 /// Blocks of rows up to this size go through [`TwoStack::run_blocks`] (its buffers hold a
-/// block's prefix and suffix summaries in four lanes); larger windows through `run_rows`' own
-/// loop.
+/// block's suffix summaries and outputs in four lanes); larger windows through `run_rows`'
+/// own loop.
 const BLOCK_ROWS_MAX: usize = 4096;
 /// The tests set this to run the portable lanes on a CPU with AVX2 as well (both must give
 /// the same bits; other tests that run meanwhile take the portable path, which is as good).
@@ -325,13 +325,13 @@ impl<A: Aggregate> TwoStack<A> {
 
     /// `run_rows` over whole blocks of `size` values, from a full window of values whose
     /// front run is used up (the moment of a flip), `LANES` blocks at a time, in vector
-    /// lanes: lane `l` builds the prefix summaries of block `b + l` (its rows as the back
-    /// run) and the suffix summaries of the block before it (its rows as the front run),
-    /// then merges and finishes them, row by row, for all lanes at once. The lanes of a
-    /// summary ([`Aggregate::Lanes`]) do the arithmetic of `push`, `build_tails` and `merge`
-    /// lane by lane, so every output and the state left behind (that of `run_rows` at the
-    /// same row) are the same, bit for bit. With AVX2 (checked at run time) the lanes are
-    /// one vector register each. Returns the values used.
+    /// lanes: lane `l` builds the suffix summaries of the block before block `b + l` (its
+    /// rows as the front run) in one backward pass, then pushes block `b + l`'s rows (as the
+    /// back run), merging and finishing each row as it goes, for all lanes at once. The
+    /// lanes of a summary ([`Aggregate::Lanes`]) do the arithmetic of `push`, `build_tails`
+    /// and `merge` lane by lane, so every output and the state left behind (that of
+    /// `run_rows` at the same row) are the same, bit for bit. With AVX2 (checked at run
+    /// time) the lanes are one vector register each. Returns the values used.
     fn run_blocks(
         &mut self,
         size: usize,
@@ -452,8 +452,13 @@ impl<A: Aggregate> TwoStack<A> {
                 push!(size - 1);
             }
             if first.is_some() {
-                // The rows of the `lanes` blocks, written in place, block after block.
+                // The rows of the `lanes` blocks, written in place, block after block: the
+                // last row of each (the back run alone), then the others from `ys`.
                 let rows = out.spare_rows(lanes * size);
+                for l in 0..lanes {
+                    let last = output.one(&A::lane(&head, l), count);
+                    rows[l * size + size - 1].write(last.unwrap_or(f64::NAN));
+                }
                 let mut blocks = rows.chunks_exact_mut(size);
                 if lanes == LANES {
                     let mut next = || blocks.next().unwrap_or_default();
@@ -471,13 +476,8 @@ impl<A: Aggregate> TwoStack<A> {
                         }
                     }
                 }
-                let rows = out.spare_rows(lanes * size);
-                for l in 0..lanes {
-                    let last = output.one(&A::lane(&head, l), count);
-                    rows[l * size + size - 1].write(last.unwrap_or(f64::NAN));
-                }
-                // SAFETY: rows `..size - 1` of every block were written in the loops,
-                // and row `size - 1` just above.
+                // SAFETY: row `size - 1` of every block was written first, rows
+                // `..size - 1` in the loops.
                 unsafe { out.commit_valid(lanes * size) };
             } else {
                 for l in 0..lanes {
