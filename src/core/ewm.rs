@@ -492,6 +492,19 @@ impl Kernel for EwMean {
     /// same numbers bit for bit, without the weight, the count and the validity per row.
     #[inline(always)]
     fn run_dense(&mut self, values: &[f64], out: &mut Running) {
+        self.run_dense_watched(values, out, &mut ());
+    }
+}
+
+impl EwMean {
+    /// [`Kernel::run_dense`], showing each value to `watch` as well.
+    #[inline(always)]
+    pub fn run_dense_watched<W: Watch>(
+        &mut self,
+        values: &[f64],
+        out: &mut Running,
+        watch: &mut W,
+    ) {
         let mut rest = values;
         while !rest.is_empty() {
             let o = self.opts;
@@ -502,6 +515,7 @@ impl Kernel for EwMean {
                 let f = self.fraction.of(a, total);
                 let mut mean = self.mean;
                 out.extend_valid(rest.iter().map(|&x| {
+                    watch.see(x);
                     mean += (x - mean) * f;
                     mean
                 }));
@@ -510,7 +524,10 @@ impl Kernel for EwMean {
                 return;
             }
             let (head, tail) = rest.split_at(rest.len().min(WARM_UP_BLOCK));
-            out.extend(head.iter().map(|&x| self.update(Some(x))));
+            out.extend(head.iter().map(|&x| {
+                watch.see(x);
+                self.update(Some(x))
+            }));
             rest = tail;
         }
     }
@@ -519,6 +536,19 @@ impl Kernel for EwMean {
 /// The rows a dense run takes row by row between checks for the steady state of the EW
 /// kernels' weights.
 const WARM_UP_BLOCK: usize = 64;
+
+/// Something shown every value of a dense run as the EW kernels sweep it (the largest `|x|`
+/// for a parallel sweep's warm-ups): in the same loop, so at no extra read of the values.
+pub trait Watch {
+    /// One value, in row order.
+    fn see(&mut self, x: f64);
+}
+
+/// Watching nothing (a plain sweep).
+impl Watch for () {
+    #[inline(always)]
+    fn see(&mut self, _: f64) {}
+}
 
 /// The merged mean when either part's mean is not finite, as one pass gives it: the
 /// recursion `m += (x - m) f` (`f > 0`) turns a non-finite mean into NaN at the next value,
@@ -812,20 +842,26 @@ impl Kernel for EwVar {
 
     #[inline(always)]
     fn run_dense(&mut self, values: &[f64], out: &mut Running) {
-        self.run_dense_then(values, out, |v| v);
+        self.run_dense_then(values, out, |v| v, &mut ());
     }
 }
 
 impl EwVar {
     /// [`Kernel::run_dense`] with `post` applied to each output (the square root for
-    /// [`EwStd`]). Row by row until the weights `(Σw, Σw²)` have reached their fixed point
+    /// [`EwStd`]), each value shown to `watch` as well. Row by row until the weights `(Σw, Σw²)` have reached their fixed point
     /// (after a few hundred values) and outputs are due and valid; then the fraction `f`
     /// and the unbiasing factor are the same on every row and the rest of the run is the
     /// bare recursion of the mean and the variance: the same operations as
     /// [`Kernel::update`], so the same numbers bit for bit, without the weights, the count
     /// and the validity per row.
     #[inline(always)]
-    fn run_dense_then(&mut self, values: &[f64], out: &mut Running, post: impl Fn(f64) -> f64) {
+    pub fn run_dense_then<W: Watch>(
+        &mut self,
+        values: &[f64],
+        out: &mut Running,
+        post: impl Fn(f64) -> f64,
+        watch: &mut W,
+    ) {
         let mut rest = values;
         while !rest.is_empty() {
             let o = self.opts.ewm();
@@ -856,6 +892,7 @@ impl EwVar {
                     let shift = self.shift;
                     let (mut mean, mut var) = (self.mean, self.var);
                     out.extend_valid(rest.iter().map(|&x| {
+                        watch.see(x);
                         let xs = x - shift;
                         let d = xs - mean;
                         mean = mean * g + xs * f;
@@ -872,7 +909,10 @@ impl EwVar {
                 }
             }
             let (head, tail) = rest.split_at(rest.len().min(WARM_UP_BLOCK));
-            out.extend(head.iter().map(|&x| self.update(Some(x)).map(&post)));
+            out.extend(head.iter().map(|&x| {
+                watch.see(x);
+                self.update(Some(x)).map(&post)
+            }));
             rest = tail;
         }
     }
@@ -1027,7 +1067,20 @@ impl Kernel for EwStd {
 
     #[inline(always)]
     fn run_dense(&mut self, values: &[f64], out: &mut Running) {
-        self.0.run_dense_then(values, out, f64::sqrt);
+        self.0.run_dense_then(values, out, f64::sqrt, &mut ());
+    }
+}
+
+impl EwStd {
+    /// [`Kernel::run_dense`], showing each value to `watch` as well.
+    #[inline(always)]
+    pub fn run_dense_watched<W: Watch>(
+        &mut self,
+        values: &[f64],
+        out: &mut Running,
+        watch: &mut W,
+    ) {
+        self.0.run_dense_then(values, out, f64::sqrt, watch);
     }
 }
 

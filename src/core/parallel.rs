@@ -24,9 +24,9 @@
 use std::ops::Range;
 
 use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, Sum};
-use super::ewm::{EwMean, EwStd, EwVar};
+use super::ewm::{EwMean, EwStd, EwVar, Watch};
 use super::moments::{Cumulative, Finish};
-use super::sweep::{run_dense, run_masked, Running};
+use super::sweep::{in_loop, run_dense, run_masked, Running};
 use super::{Kernel, Merge, StatError, Statistic};
 
 /// A pool of threads that can run two closures in parallel (rayon's `join`): the
@@ -530,6 +530,9 @@ where
 pub trait Decaying: Kernel + Send + Sync {
     /// `alpha` and `min_samples`.
     fn decay(&self) -> (f64, u64);
+
+    /// [`Kernel::run_dense`], showing each value to `watch` as well.
+    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W);
 }
 
 /// `alpha` and `min_samples` of an EW statistic, from its options.
@@ -549,17 +552,32 @@ impl Decaying for EwMean {
     fn decay(&self) -> (f64, u64) {
         ew_decay(self)
     }
+
+    #[inline(always)]
+    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
+        self.run_dense_watched(values, out, watch);
+    }
 }
 
 impl Decaying for EwVar {
     fn decay(&self) -> (f64, u64) {
         ew_decay(self)
     }
+
+    #[inline(always)]
+    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
+        self.run_dense_then(values, out, |v| v, watch);
+    }
 }
 
 impl Decaying for EwStd {
     fn decay(&self) -> (f64, u64) {
         ew_decay(self)
+    }
+
+    #[inline(always)]
+    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
+        self.run_dense_watched(values, out, watch);
     }
 }
 
@@ -642,6 +660,53 @@ impl Rows<'_> {
     }
 }
 
+/// How much larger than its own values a decay sweep's first warm-up lets the values before
+/// it be (see [`decay_sweep`]).
+const WARM_UP_SLACK: f64 = 65536.0;
+
+/// The largest `|x|` of the values a sweep is shown, and whether all are finite: the scan of
+/// [`magnitude`], made as the EW kernels sweep (see [`Watch`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Magnitude {
+    largest: f64,
+    /// `Σ (x - x)`: NaN once a value is not finite.
+    zero: f64,
+}
+
+impl Watch for Magnitude {
+    #[inline(always)]
+    #[allow(clippy::eq_op)] // `x - x` is meant: 0 for finite x, NaN for ±inf and NaN.
+    fn see(&mut self, x: f64) {
+        let a = x.abs();
+        self.largest = if a > self.largest { a } else { self.largest };
+        self.zero += x - x;
+    }
+}
+
+impl Rows<'_> {
+    /// [`Rows::run`], and [`magnitude`] of the rows, taken as the kernel reads them (a
+    /// second pass over a long column would cost a read from memory).
+    fn run_scanned<S: Decaying>(
+        &self,
+        stat: &mut S,
+        range: Range<usize>,
+        out: &mut Running,
+    ) -> (f64, bool) {
+        let mut seen = Magnitude::default();
+        let (mut m, mut finite) = (0.0f64, true);
+        self.each(range, |seg| match seg.valid {
+            None => in_loop(stat, |s| s.run_dense_watched(seg.values, out, &mut seen)),
+            Some(b) => {
+                run_masked(stat, seg.values, |i| b.get(i), out);
+                let (a, ok) = magnitude(seg);
+                m = m.max(a);
+                finite &= ok;
+            }
+        });
+        (m.max(seen.largest), finite && seen.zero == 0.0)
+    }
+}
+
 /// The outputs of an EW statistic over `rows` in pieces of `piece` rows, one [`Running`]
 /// per piece, each piece swept from a fresh state warmed up on the values before it that
 /// still weigh: enough that the rows before them weigh at most 2^-60 of the warm-up's own
@@ -650,6 +715,13 @@ impl Rows<'_> {
 /// an output is due). No pass 1 and no merges: a warm-up costs a few hundred rows at
 /// `alpha = 0.1`. Equal to one pass to rounding: the outputs differ from one pass's by at
 /// most 2^-60 of the data's recent magnitude at the piece's start, decaying after it.
+///
+/// The largest `|x|` before a piece is known only once the pieces before it are read, so
+/// each piece is first swept with the warm-up that its own recent values ask for with room
+/// for older values up to [`WARM_UP_SLACK`] times larger, while the sweep notes the piece's
+/// largest `|x|`; a piece whose older rows turn out to hold a value large enough to need a
+/// longer warm-up is swept again with it. No separate pass over the column: the room costs
+/// `log(WARM_UP_SLACK) / -log(1 - alpha)` more rows of warm-up (about 100 at `alpha = 0.1`).
 ///
 /// `None` (use [`prefix_sweep`]) when a warm-up would be long (small `alpha`: more than a
 /// quarter of a piece), when the rows before a piece hold too few values, or when they hold
@@ -675,37 +747,22 @@ where
         }
     };
     let base = steps(2f64.powi(60) / alpha).max(1);
+    let need = usize::try_from(min_samples).unwrap_or(usize::MAX);
     let starts: Vec<usize> = (0..n).step_by(piece).collect();
-    // Pass 0: every piece's largest |x| and finiteness, in parallel (a read of the column).
-    let scans = par_map(fork, starts.clone(), &|p: usize| {
-        rows.magnitude(p..(p + piece).min(n))
-    });
-    let mut warm = Vec::with_capacity(starts.len());
-    let mut old = 0.0f64;
-    for (&p, &(m, finite)) in starts.iter().zip(&scans) {
+    // The first row of piece `p`'s warm-up when the largest `|x|` before it is `old`, or
+    // `slack` times the warm-up's own if larger.
+    let warm_up = |p: usize, old: f64, slack: f64| -> Option<usize> {
         if p == 0 {
-            warm.push(0);
-        } else {
-            let near_start = rows.back(p, base)?;
-            let (near, _) = rows.magnitude(near_start..p);
-            let extra = if old > near { steps(old / near) } else { 0 };
-            let need = usize::try_from(min_samples).unwrap_or(usize::MAX);
-            let from = rows.back(p, base.saturating_add(extra).max(need))?;
-            if p - from > piece / 4 {
-                return None;
-            }
-            warm.push(from);
+            return Some(0);
         }
-        if !finite {
-            // Non-finite values before a later piece: leave it to the exact merges.
-            if p + piece < n {
-                return None;
-            }
-        }
-        old = old.max(m);
-    }
-    let jobs: Vec<(usize, usize)> = warm.into_iter().zip(starts).collect();
-    let outs = par_map(fork, jobs, &|(from, p): (usize, usize)| {
+        let near_start = rows.back(p, base)?;
+        let (near, _) = rows.magnitude(near_start..p);
+        let old = old.max(near * slack);
+        let extra = if old > near { steps(old / near) } else { 0 };
+        let from = rows.back(p, base.saturating_add(extra).max(need))?;
+        (p - from <= piece / 4).then_some(from)
+    };
+    let sweep = |from: usize, p: usize| -> (Running, (f64, bool)) {
         let q = (p + piece).min(n);
         let mut stat = fresh.clone();
         if from < p {
@@ -713,9 +770,40 @@ where
             rows.run(&mut stat, from..p, &mut scratch);
         }
         let mut out = Running::with_capacity(q - p);
-        rows.run(&mut stat, p..q, &mut out);
-        out
-    });
+        let scan = rows.run_scanned(&mut stat, p..q, &mut out);
+        (out, scan)
+    };
+    // First sweep: each warm-up with room for older values `WARM_UP_SLACK` times larger
+    // than its own (or none, where that room does not fit).
+    let guess: Vec<usize> = starts
+        .iter()
+        .map(|&p| warm_up(p, 0.0, WARM_UP_SLACK).or_else(|| warm_up(p, 0.0, 1.0)))
+        .collect::<Option<_>>()?;
+    let jobs: Vec<(usize, usize)> = guess.iter().copied().zip(starts.iter().copied()).collect();
+    let swept = par_map(fork, jobs, &|(from, p): (usize, usize)| sweep(from, p));
+    // Check each warm-up against the largest `|x|` before its piece; sweep again where short.
+    let mut again = Vec::new();
+    let mut old = 0.0f64;
+    for (k, (&p, (_, (m, finite)))) in starts.iter().zip(&swept).enumerate() {
+        let from = warm_up(p, old, 1.0)?;
+        if from < guess[k] {
+            again.push((k, from, p));
+        }
+        if !finite && p + piece < n {
+            // Non-finite values before a later piece: leave it to the exact merges.
+            return None;
+        }
+        old = old.max(*m);
+    }
+    let mut outs: Vec<Running> = swept.into_iter().map(|(out, _)| out).collect();
+    let redone = par_map(fork, again.clone(), &|(_, from, p): (
+        usize,
+        usize,
+        usize,
+    )| { sweep(from, p).0 });
+    for ((k, _, _), out) in again.into_iter().zip(redone) {
+        outs[k] = out;
+    }
     Some(outs)
 }
 
@@ -1090,6 +1178,9 @@ mod tests {
         let mut opts = data(6000, 22, false);
         opts[100] = Some(1e30);
         opts[2990] = Some(1e20);
+        // Before piece 1500's first warm-up (about 150 values at alpha = 0.3): known to be
+        // there only once piece 0 is read, so that piece is swept again.
+        opts[1300] = Some(1e30);
         let huge = Column::new(opts);
         for adjust in [true, false] {
             let o = EwmOptions {

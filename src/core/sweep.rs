@@ -239,7 +239,7 @@ pub(crate) fn big_vec<T: Copy>(n: usize, fill: T) -> Vec<T> {
 
 /// Run `f` on the statistic, through a local copy when the statistic asks for it.
 #[inline(always)]
-fn in_loop<S: Kernel>(stat: &mut S, f: impl FnOnce(&mut S)) {
+pub(crate) fn in_loop<S: Kernel>(stat: &mut S, f: impl FnOnce(&mut S)) {
     if S::COPY_INTO_LOOPS {
         let mut local = stat.clone();
         f(&mut local);
