@@ -779,6 +779,18 @@ impl P2 {
 
     #[inline]
     pub fn update(&mut self, x: f64) {
+        if x.is_nan() || self.nan || !self.sorted {
+            self.update_start(x);
+        } else {
+            self.step(x);
+        }
+    }
+
+    /// A NaN, one of the first five values (kept as they come), or the sixth (the five
+    /// are then sorted into the markers and the sixth moves them).
+    #[cold]
+    #[inline(never)]
+    fn update_start(&mut self, x: f64) {
         if x.is_nan() || self.nan {
             self.nan = true;
             return;
@@ -788,10 +800,46 @@ impl P2 {
             self.len += 1;
             return;
         }
-        if !self.sorted {
-            self.heights.sort_by(f64::total_cmp);
-            self.sorted = true;
+        self.heights.sort_by(f64::total_cmp);
+        self.sorted = true;
+        self.step(x);
+    }
+
+    /// One value into the five markers: count it in its cell, then move the middle markers.
+    #[inline(always)]
+    fn step(&mut self, x: f64) {
+        let h = &mut self.heights;
+        if (h[0] <= h[1]) & (h[1] <= h[2]) & (h[2] <= h[3]) & (h[3] <= h[4]) {
+            // Ordered heights (none NaN), the usual case: the cell k with h[k-1] <= x < h[k]
+            // is 1 + the number of inner markers at or below x, and marker j >= 1 moves
+            // right exactly when x < h[j], without a branch per cell. x below h[0] is in
+            // cell 1, and x above h[4] in cell 4, as in `update_cell`.
+            let below = [x < h[1], x < h[2], x < h[3]];
+            h[0] = if x < h[0] { x } else { h[0] };
+            h[4] = if h[4] < x { x } else { h[4] };
+            let p = &mut self.positions;
+            for (j, b) in below.into_iter().enumerate() {
+                p[j + 1] += f64::from(u8::from(b));
+            }
+            p[4] += 1.0;
+        } else {
+            self.update_cell(x);
         }
+        // Only the three middle markers ever move, so only their desired positions are kept
+        // up to date (the outer two are fixed at 1 and n by construction).
+        for i in 1..4 {
+            self.desired[i] += self.increments[i];
+        }
+        for i in 1..4 {
+            self.adjust(i);
+        }
+    }
+
+    /// The cell search and position count by comparisons in turn, for heights that are not
+    /// in order (a NaN or an overflow from infinite values): what River does.
+    #[cold]
+    #[inline(never)]
+    fn update_cell(&mut self, x: f64) {
         let h = &mut self.heights;
         // The cell k with h[k-1] <= x < h[k], widening the extreme markers if needed.
         let k = if x < h[0] {
@@ -811,14 +859,6 @@ impl P2 {
         };
         for p in &mut self.positions[k..] {
             *p += 1.0;
-        }
-        // Only the three middle markers ever move, so only their desired positions are kept
-        // up to date (the outer two are fixed at 1 and n by construction).
-        for i in 1..4 {
-            self.desired[i] += self.increments[i];
-        }
-        for i in 1..4 {
-            self.adjust(i);
         }
     }
 
@@ -973,6 +1013,7 @@ fn estimate(est: &Estimator, q: f64, how: Interpolation) -> Option<f64> {
     }
 }
 
+#[inline(always)]
 fn feed(est: &mut Estimator, x: f64) {
     match est {
         Estimator::Exact(set) => set.insert(x),
@@ -1505,5 +1546,186 @@ mod tests {
         let mut back: RollingQuantile = snapshot::decode(&snapshot::encode(&r)).unwrap();
         assert_eq!(back.get(), r.get());
         assert_eq!(back.update(Some(0.5)), r.update(Some(0.5)));
+    }
+}
+
+/// The P² update as it was before the branch-free cell search (kept as the reference):
+/// the new one must leave the same state, bit for bit, after every value.
+#[cfg(test)]
+mod p2_reference {
+    use super::P2;
+    use crate::core::testing::uniform;
+    use crate::core::{Kernel, Statistic};
+
+    fn update_ref(p: &mut P2, x: f64) {
+        if x.is_nan() || p.nan {
+            p.nan = true;
+            return;
+        }
+        if p.len < 5 {
+            p.heights[p.len as usize] = x;
+            p.len += 1;
+            return;
+        }
+        if !p.sorted {
+            p.heights.sort_by(f64::total_cmp);
+            p.sorted = true;
+        }
+        let h = &mut p.heights;
+        let k = if x < h[0] {
+            h[0] = x;
+            1
+        } else if x < h[1] {
+            1
+        } else if x < h[2] {
+            2
+        } else if x < h[3] {
+            3
+        } else {
+            if h[4] < x {
+                h[4] = x;
+            }
+            4
+        };
+        for q in &mut p.positions[k..] {
+            *q += 1.0;
+        }
+        for i in 1..4 {
+            p.desired[i] += p.increments[i];
+        }
+        for i in 1..4 {
+            adjust_ref(p, i);
+        }
+    }
+
+    fn adjust_ref(p: &mut P2, i: usize) {
+        let n = p.positions[i];
+        let d = p.desired[i] - n;
+        let up = d >= 1.0 && p.positions[i + 1] - n > 1.0;
+        let down = d <= -1.0 && p.positions[i - 1] - n < -1.0;
+        if !(up || down) {
+            return;
+        }
+        let qi = p.heights[i];
+        let d = 1.0f64.copysign(d);
+        let (qp, qm) = (p.heights[i + 1], p.heights[i - 1]);
+        let (np, nm) = (p.positions[i + 1], p.positions[i - 1]);
+        let outer = d / (np - nm);
+        let left = (n - nm + d) * (qp - qi) / (np - n);
+        let right = (np - n - d) * (qi - qm) / (n - nm);
+        let parabolic = qi + outer * (left + right);
+        p.heights[i] = if qm < parabolic && parabolic < qp {
+            parabolic
+        } else if up {
+            qi + d * (qp - qi) / (np - n)
+        } else {
+            qi + d * (qm - qi) / (nm - n)
+        };
+        p.positions[i] = n + d;
+    }
+
+    /// Every field, floats by their bits.
+    fn bits(p: &P2) -> Vec<u64> {
+        let floats = std::iter::once(&p.q)
+            .chain(&p.heights)
+            .chain(&p.positions)
+            .chain(&p.desired)
+            .chain(&p.increments)
+            .map(|v| v.to_bits());
+        floats
+            .chain([p.len as u64, p.sorted as u64, p.nan as u64])
+            .collect()
+    }
+
+    /// A value of one of several kinds: normal, ties on a coarse grid, huge (to overflow the
+    /// marker arithmetic), ±0, ±inf, rarely NaN, the mix chosen by `mix`.
+    fn value(u: &mut impl Iterator<Item = f64>, mix: usize) -> f64 {
+        let (a, b) = (u.next().unwrap(), u.next().unwrap());
+        let special = match mix {
+            0 => 0.0,
+            1 => 0.02,
+            2 => 0.2,
+            _ => 0.6,
+        };
+        if a >= special {
+            let z = (b - 0.5) * 8.0;
+            return match mix % 3 {
+                0 => z,
+                1 => z.round(),
+                _ => z * 1e300,
+            };
+        }
+        let specials = [
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MAX,
+            f64::MIN,
+            1.0,
+            -1.0,
+            f64::MIN_POSITIVE,
+        ];
+        if b < 0.002 {
+            f64::NAN
+        } else {
+            specials[(b * specials.len() as f64) as usize % specials.len()]
+        }
+    }
+
+    #[test]
+    fn update_is_the_reference_bit_for_bit() {
+        for seed in 0..200u64 {
+            let mut u = uniform(seed);
+            let q = [0.5, 0.0, 1.0, 0.1, 0.9, 0.25, 0.999][seed as usize % 7];
+            let mix = (seed / 7) as usize % 4;
+            let (mut new, mut old) = (P2::new(q), P2::new(q));
+            let n = [3, 6, 50, 2000][(seed / 28) as usize % 4];
+            for step in 0..n {
+                let x = value(&mut u, mix);
+                new.update(x);
+                update_ref(&mut old, x);
+                assert_eq!(
+                    bits(&new),
+                    bits(&old),
+                    "seed {seed} step {step} x {x}: {new:?} vs {old:?}"
+                );
+                let (g, w) = (new.get(), old.get());
+                assert_eq!(g.map(f64::to_bits), w.map(f64::to_bits));
+            }
+        }
+    }
+
+    /// Through the Quantile object with nulls and the sweep of a dense run: the reference's
+    /// estimate after each non-null value.
+    #[test]
+    fn quantile_with_nulls_is_the_reference() {
+        use super::{Method, Quantile, QuantileOptions};
+        let mut u = uniform(7);
+        let mut q = Quantile::new(QuantileOptions {
+            q: 0.3,
+            interpolation: Default::default(),
+            method: Method::P2,
+            min_samples: 0,
+        })
+        .unwrap();
+        let mut old = P2::new(0.3);
+        for i in 0..5000 {
+            let x = value(&mut u, 1 + i / 2000);
+            let row = (u.next().unwrap() >= 0.1).then_some(x);
+            let got = q.update(row);
+            if let Some(x) = row {
+                update_ref(&mut old, x);
+            }
+            assert_eq!(
+                got.map(f64::to_bits),
+                old.get().map(f64::to_bits),
+                "row {i}"
+            );
+        }
+        let values: Vec<f64> = (0..3000).map(|_| value(&mut u, 0)).collect();
+        crate::core::sweep::feed_dense(&mut q, &values);
+        values.iter().for_each(|&x| update_ref(&mut old, x));
+        assert_eq!(q.get().map(f64::to_bits), old.get().map(f64::to_bits));
     }
 }
