@@ -285,6 +285,31 @@ def test_summary_takes_the_fastest_peer_per_case(results: list[Result]) -> None:
     ]
     river = next(line for line in lines if "River" in line)
     assert river.rstrip().endswith("| — |")  # no targets in that family
+    assert not any(report.SECTION_TITLES["parallel"] in line for line in lines)
+
+
+def test_summary_shows_a_family_of_baselines_with_its_targets(results: list[Result]) -> None:
+    # The parallel family: only rows against our own one pass (not in the chart).
+    results += [
+        _result("parallel", "p", 2.0, chart=False, verdict="PASS", target=">= 1.7x"),
+        _result("parallel", "q", 1.25, chart=False, verdict="MISS", target=">= 1.7x"),
+    ]
+    lines = report.summary_table(results)
+    row = next(line for line in lines if report.SECTION_TITLES["parallel"] in line)
+    cells = _cells(row)
+    assert cells[0].endswith("(against our own baseline)")
+    ratios = sorted([statistics.median([1 / 2.0, 1.1 / 2.2, 0.9 / 1.8]), 0.8])
+    assert cells[1:] == [
+        "2",
+        "2",
+        f"{statistics.median(ratios):.2f}x",
+        f"{ratios[0]:.2f}x",
+        f"{ratios[1]:.2f}x",
+        "1 of 2",
+    ]
+    # The ewm baseline row stays out of its family's line (that family has peers).
+    ewm = next(line for line in lines if line.startswith(f"| {report.SECTION_TITLES['ewm']} |"))
+    assert _cells(ewm)[1] == "2"
 
 
 def test_replace_block_is_idempotent_and_keeps_the_rest() -> None:
