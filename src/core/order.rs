@@ -1,6 +1,7 @@
 //! Order-statistic indexes of floats (insert, remove, "k-th smallest") behind the exact
-//! quantiles: [`SortedMultiset`] for any stream, [`SmallSorted`] for small windows and
-//! [`RankIndex`] for a whole column known in advance.
+//! quantiles: [`SortedMultiset`] for any stream, [`SmallSorted`] for small windows, and for a
+//! whole column known in advance [`BlockRank`] (windows up to thousands of rows) and
+//! [`RankIndex`] (longer ones).
 //!
 //! `SortedMultiset`: insert, remove and "k-th smallest" in O(log n) (plus a bounded memmove).
 //! Layout: a list of sorted blocks of at most `2 * BLOCK` keys, the largest key of each block
@@ -855,6 +856,414 @@ impl OrderIndex for RankIndex {
         let r = self.cursors[self.seek(i)].rank;
         let next = self.next_set(r + 1).unwrap_or(r);
         (self.sorted[r], self.sorted[next])
+    }
+}
+
+/// An order-statistic index for a window of at most `b` values sliding over a column known
+/// in advance (the expression path), values entering in row order and leaving first-in
+/// first-out, as [`RankIndex`], but ranked block by block instead of over the whole column.
+///
+/// The column's values are cut into blocks of `b`. A window of at most `b` values lies in two
+/// consecutive blocks, so it is a bitset over the ranks of those two blocks' values alone
+/// (`2 b` bits, in L1 cache, half of them set when the window is full): each block is sorted
+/// once, merged with the previous one when the window first reaches it, and the bits of the
+/// values present are carried over to the new pair's ranks. A query moves a cursor, as in
+/// [`RankIndex`], a bit scan or two in a dense bitset. The whole column is never ranked.
+/// Values are taken by position: `insert` takes the next value of the column, `remove` the
+/// oldest one still present (the `x` arguments are not looked at).
+#[derive(Debug, Clone)]
+pub struct BlockRank {
+    values: Vec<f64>,
+    /// Block size: at least the most values the window holds.
+    b: usize,
+    /// Position of the first value of the current pair of blocks.
+    base: usize,
+    /// The pair's values in rank order.
+    sorted: Vec<f64>,
+    /// Position (from `base`) of each rank of the pair.
+    pos_of: Vec<u32>,
+    /// Rank of each position (from `base`) of the pair.
+    rank_of: Vec<u32>,
+    /// The pair's second block as (key, position from its start), sorted by key.
+    right: Vec<(u64, u32)>,
+    left: Vec<(u64, u32)>,
+    /// Scratch of `sort_block`.
+    packed: Vec<u64>,
+    spare: Vec<u64>,
+    next_in: usize,
+    next_out: usize,
+    words: Vec<u64>,
+    len: usize,
+    cursors: [Cursor; 2],
+}
+
+impl BlockRank {
+    /// Index for `values` (the non-null values of the column, in row order) under a window
+    /// holding at most `most` of them at a time.
+    pub fn new(values: Vec<f64>, most: usize) -> Self {
+        let b = most.max(32).next_power_of_two();
+        debug_assert!(b < 1 << 40, "positions live below the radix sort's bits");
+        let mut index = BlockRank {
+            values,
+            b,
+            base: 0,
+            sorted: vec![0.0; 2 * b],
+            pos_of: vec![0; 2 * b],
+            rank_of: vec![0; 2 * b],
+            right: Vec::with_capacity(b + 1),
+            left: Vec::with_capacity(b + 1),
+            packed: Vec::with_capacity(b),
+            spare: Vec::with_capacity(b),
+            next_in: 0,
+            next_out: 0,
+            words: vec![0; (2 * b).div_ceil(64)],
+            len: 0,
+            cursors: [Cursor::default(); 2],
+        };
+        index.sort_block(0);
+        std::mem::swap(&mut index.left, &mut index.right);
+        index.sort_block(index.b);
+        index.merge();
+        index
+    }
+
+    /// Sort the block starting at `start` into `right`, all in L1 cache: the keys with the
+    /// position in their low bits, sorted by a radix sort of their upper 24 bits (three 8-bit
+    /// digits), or as plain integers in blocks under 256 values; then the runs that share
+    /// those 24 bits (values within ~2^-12 relative of each other, short for most data) put
+    /// in the order of their full keys, by insertion when short, else by a comparison sort.
+    fn sort_block(&mut self, start: usize) {
+        const SHIFT: u32 = 40;
+        let end = (start + self.b).min(self.values.len());
+        let block = self.values.get(start..end).unwrap_or(&[]);
+        let n = block.len();
+        let mask = self.b as u64 - 1;
+        self.packed.clear();
+        self.packed.extend(
+            block
+                .iter()
+                .enumerate()
+                .map(|(p, &x)| (key(x) & !mask) | p as u64),
+        );
+        if self.b < 256 {
+            // Small blocks: the histograms would cost more than a comparison sort.
+            self.packed.sort_unstable();
+        } else {
+            radix(&mut self.packed, &mut self.spare);
+        }
+        self.right.clear();
+        self.right.extend(self.packed.iter().map(|&e| {
+            let p = (e & mask) as usize;
+            (key(block[p]), p as u32)
+        }));
+        let r = &mut self.right[..];
+        let mut i = 0;
+        while i < n {
+            let top = r[i].0 >> SHIFT;
+            let mut j = i + 1;
+            while j < n && r[j].0 >> SHIFT == top {
+                j += 1;
+            }
+            let run = &mut r[i..j];
+            if run.len() <= 16 {
+                for a in 1..run.len() {
+                    let e = run[a];
+                    let mut c = a;
+                    while c > 0 && run[c - 1].0 > e.0 {
+                        run[c] = run[c - 1];
+                        c -= 1;
+                    }
+                    run[c] = e;
+                }
+            } else {
+                run.sort_unstable_by_key(|e| e.0);
+            }
+            i = j;
+        }
+    }
+
+    /// Rank the pair `left` + `right` (ties: `left` first), branch-free.
+    fn merge(&mut self) {
+        let b = self.b as u32;
+        let total = self.left.len() + self.right.len();
+        // Sentinels above every key (the largest key, NaN's, is below u64::MAX).
+        self.left.push((u64::MAX, 0));
+        self.right.push((u64::MAX, 0));
+        let (l, r) = (&self.left, &self.right);
+        let (mut i, mut j) = (0, 0);
+        for rank in 0..total {
+            let (a, c) = (l[i], r[j]);
+            let take_r = c.0 < a.0;
+            let (k, p) = if take_r { (c.0, c.1 + b) } else { a };
+            j += usize::from(take_r);
+            i += usize::from(!take_r);
+            self.sorted[rank] = value(k);
+            self.pos_of[rank] = p;
+            self.rank_of[p as usize] = rank as u32;
+        }
+        self.left.pop();
+        self.right.pop();
+    }
+
+    /// Move on to the next pair of blocks; every present value is in the second block of the
+    /// current pair (the window holds at most `b` values), and keeps its count below.
+    #[cold]
+    #[inline(never)]
+    fn advance(&mut self) {
+        debug_assert!(self.next_out >= self.base + self.b);
+        let at = self
+            .cursors
+            .map(|c| self.base + self.pos_of[c.rank] as usize);
+        self.base += self.b;
+        std::mem::swap(&mut self.left, &mut self.right);
+        self.sort_block(self.base + self.b);
+        self.merge();
+        self.words.fill(0);
+        for p in self.next_out..self.next_in {
+            let r = self.rank_of[p - self.base] as usize;
+            self.words[r >> 6] |= 1 << (r & 63);
+        }
+        for (c, &p) in self.cursors.iter_mut().zip(&at) {
+            if c.valid {
+                c.rank = self.rank_of[p - self.base] as usize;
+            }
+        }
+    }
+
+    /// The next value enters the bitset: its rank.
+    #[inline(always)]
+    fn enter(&mut self) -> usize {
+        if self.next_in == self.base + 2 * self.b {
+            self.advance();
+        }
+        let r = self.rank_of[self.next_in - self.base] as usize;
+        self.next_in += 1;
+        self.words[r >> 6] |= 1 << (r & 63);
+        r
+    }
+
+    /// The oldest value leaves the bitset: its rank.
+    #[inline(always)]
+    fn leave(&mut self) -> usize {
+        let r = self.rank_of[self.next_out - self.base] as usize;
+        self.next_out += 1;
+        self.words[r >> 6] &= !(1 << (r & 63));
+        r
+    }
+
+    #[inline(always)]
+    fn next_set(&self, from: usize) -> Option<usize> {
+        let mut w = from >> 6;
+        if w >= self.words.len() {
+            return None;
+        }
+        let mut bits = self.words[w] & (!0u64 << (from & 63));
+        loop {
+            if bits != 0 {
+                return Some((w << 6) | bits.trailing_zeros() as usize);
+            }
+            w += 1;
+            if w >= self.words.len() {
+                return None;
+            }
+            bits = self.words[w];
+        }
+    }
+
+    #[inline(always)]
+    fn prev_set(&self, from: usize) -> Option<usize> {
+        let mut w = from >> 6;
+        let mut bits = self.words[w] & (!0u64 >> (63 - (from & 63)));
+        loop {
+            if bits != 0 {
+                return Some((w << 6) | (63 - bits.leading_zeros() as usize));
+            }
+            if w == 0 {
+                return None;
+            }
+            w -= 1;
+            bits = self.words[w];
+        }
+    }
+
+    /// Move a cursor onto the `i`-th smallest present value; returns which.
+    #[inline(always)]
+    fn seek(&mut self, i: usize) -> usize {
+        let k = self.cursor_for(i);
+        let mut c = self.cursors[k];
+        while c.below < i {
+            c.rank = self.next_set(c.rank + 1).unwrap_or(c.rank);
+            c.below += 1;
+        }
+        while c.below > i {
+            c.rank = self.prev_set(c.rank - 1).unwrap_or(c.rank);
+            c.below -= 1;
+        }
+        self.cursors[k] = c;
+        k
+    }
+
+    /// The cursor to move for a query of rank `i`: the nearer one, or a fresh one.
+    #[inline(always)]
+    fn cursor_for(&mut self, i: usize) -> usize {
+        let c0 = self.cursors[0];
+        if c0.valid && c0.below.abs_diff(i) <= 2 {
+            return 0;
+        }
+        let dist = |c: &Cursor| {
+            if c.valid {
+                c.below.abs_diff(i)
+            } else {
+                usize::MAX
+            }
+        };
+        let (d0, d1) = (dist(&self.cursors[0]), dist(&self.cursors[1]));
+        let pick = if d1 < d0 { 1 } else { 0 };
+        if !self.cursors[pick].valid || self.cursors[pick].below.abs_diff(i) > i {
+            let first = self.next_set(0).unwrap_or(0);
+            let slot = if self.cursors[0].valid && !self.cursors[1].valid {
+                1
+            } else {
+                pick
+            };
+            self.cursors[slot] = Cursor {
+                rank: first,
+                below: 0,
+                valid: true,
+            };
+            return slot;
+        }
+        pick
+    }
+}
+
+impl OrderIndex for BlockRank {
+    fn values_hint(&self) -> usize {
+        self.values.len()
+    }
+
+    #[inline(always)]
+    fn insert(&mut self, _x: f64) {
+        let r = self.enter();
+        self.len += 1;
+        for c in &mut self.cursors {
+            if c.valid && r < c.rank {
+                c.below += 1;
+            }
+        }
+    }
+
+    /// One step of a full window in one pass over the cursors.
+    #[inline(always)]
+    fn replace(&mut self, old: f64, new: f64) {
+        if self.next_in == self.base + 2 * self.b {
+            self.remove(old);
+            return self.insert(new);
+        }
+        // Set the new bit first: a cursor on the leaving value may move onto the new one.
+        let rn = self.enter();
+        let ro = self.leave();
+        for k in 0..2 {
+            let c = self.cursors[k];
+            if !c.valid {
+                continue;
+            }
+            let below = c.below + usize::from(rn < c.rank) - usize::from(ro < c.rank);
+            self.cursors[k] = if ro != c.rank {
+                Cursor { below, ..c }
+            } else if let Some(next) = self.next_set(ro) {
+                Cursor {
+                    rank: next,
+                    below,
+                    valid: true,
+                }
+            } else {
+                let prev = self.prev_set(ro).unwrap_or(0);
+                Cursor {
+                    rank: prev,
+                    below: below - 1,
+                    valid: true,
+                }
+            };
+        }
+    }
+
+    #[inline(always)]
+    fn remove(&mut self, _x: f64) -> bool {
+        let r = self.leave();
+        self.len -= 1;
+        for k in 0..2 {
+            let c = self.cursors[k];
+            if !c.valid {
+                continue;
+            }
+            if r < c.rank {
+                self.cursors[k].below -= 1;
+            } else if r == c.rank {
+                self.cursors[k] = match (self.next_set(r), self.len) {
+                    (_, 0) => Cursor::default(),
+                    (Some(next), _) => Cursor { rank: next, ..c },
+                    (None, _) => {
+                        let prev = self.prev_set(r).unwrap_or(0);
+                        Cursor {
+                            rank: prev,
+                            below: c.below - 1,
+                            valid: true,
+                        }
+                    }
+                };
+            }
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    #[inline(always)]
+    fn select(&mut self, i: usize) -> f64 {
+        let k = self.seek(i);
+        self.sorted[self.cursors[k].rank]
+    }
+
+    #[inline(always)]
+    fn select_pair(&mut self, i: usize) -> (f64, f64) {
+        let r = self.cursors[self.seek(i)].rank;
+        let next = self.next_set(r + 1).unwrap_or(r);
+        (self.sorted[r], self.sorted[next])
+    }
+}
+
+/// Radix sort of `packed` (a block's keys, positions in the low bits) by their bits 40..64, stable, in three passes.
+fn radix(packed: &mut Vec<u64>, spare: &mut Vec<u64>) {
+    let n = packed.len();
+    const SHIFT: u32 = 40;
+    let mut hist = [[0u32; 256]; 3];
+    for &e in packed.iter() {
+        hist[0][((e >> SHIFT) & 255) as usize] += 1;
+        hist[1][((e >> (SHIFT + 8)) & 255) as usize] += 1;
+        hist[2][(e >> (SHIFT + 16)) as usize] += 1;
+    }
+    spare.resize(n, 0);
+    for (d, h) in hist.iter().enumerate() {
+        if h.iter().any(|&c| c as usize == n) {
+            continue;
+        }
+        let mut at = [0u32; 256];
+        let mut sum = 0;
+        for (a, &c) in at.iter_mut().zip(h) {
+            *a = sum;
+            sum += c;
+        }
+        let shift = SHIFT + 8 * d as u32;
+        for &e in packed.iter() {
+            let digit = ((e >> shift) & 255) as usize;
+            spare[at[digit] as usize] = e;
+            at[digit] += 1;
+        }
+        std::mem::swap(packed, spare);
     }
 }
 

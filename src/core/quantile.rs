@@ -1219,7 +1219,7 @@ impl Statistic for Iqr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::order::{RankIndex, SmallSorted};
+    use crate::core::order::{BlockRank, RankIndex, SmallSorted};
     use crate::core::parallel::OneThread;
     use crate::core::snapshot;
     use crate::core::sweep::run_options;
@@ -1534,6 +1534,40 @@ mod tests {
                     .single_precision(s),
                 "iqr small"
             );
+            // The block-ranked index (bounded windows): as the objects' index, row by row.
+            if let Some(w) = w {
+                let most = usize::try_from(w).unwrap();
+                let block = || BlockRank::new(all.clone(), most);
+                macro_rules! check_block {
+                    ($make:expr, $like:expr, $what:expr) => {{
+                        let mut like = $like;
+                        let want = run_options(&mut like, xs);
+                        let mut fast = $make;
+                        let got = swept(&mut fast, xs, cuts);
+                        assert!(same(&got, &want), "{} w={w:?} {how:?} q={q}", $what);
+                        let more = [Some(1.5), None, Some(f64::NAN), Some(-3.0), Some(0.0)];
+                        let a = run_options(&mut like, &more);
+                        let b = run_options(&mut fast, &more);
+                        assert!(same(&a, &b), "{} after, w={w:?}", $what);
+                    }};
+                }
+                check_block!(
+                    RollingQuantileOf::with_index(qopts.clone(), block())
+                        .unwrap()
+                        .single_precision(s),
+                    RollingQuantile::new(qopts.clone())
+                        .unwrap()
+                        .single_precision(s),
+                    "block"
+                );
+                check_block!(
+                    RollingIqrOf::with_index(iopts.clone(), block())
+                        .unwrap()
+                        .single_precision(s),
+                    RollingIqr::new(iopts.clone()).unwrap().single_precision(s),
+                    "iqr block"
+                );
+            }
         }
     }
 

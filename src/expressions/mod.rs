@@ -15,7 +15,7 @@ use pyo3_polars::derive::polars_expr;
 use crate::core::ewm::{
     EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
 };
-use crate::core::order::{RankIndex, SmallSorted, PARALLEL_MIN};
+use crate::core::order::{BlockRank, RankIndex, SmallSorted, PARALLEL_MIN};
 use crate::core::parallel::{Decaying, OneThread, PrefixState, Rows};
 use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
@@ -198,6 +198,18 @@ plugin!(
                 let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
                 return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
             }
+            if w <= BLOCK_RANK_MAX_WINDOW {
+                let build = |index: BlockRank| {
+                    RollingQuantileOf::with_index(opts.clone(), index)
+                        .map(|s| s.single_precision(single))
+                };
+                let blocks = |values| BlockRank::new(values, w as usize);
+                let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
+                    build(blocks(rows.non_null_values(r)))
+                });
+                return pieces
+                    .unwrap_or_else(|| sweep_f64(name, build(blocks(non_null_values(x))), x, lag));
+            }
             let build = |index: RankIndex| {
                 RollingQuantileOf::with_index(opts.clone(), index)
                     .map(|s| s.single_precision(single))
@@ -253,6 +265,17 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
             let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
             return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
         }
+        if w <= BLOCK_RANK_MAX_WINDOW {
+            let build = |index: BlockRank| {
+                RollingIqrOf::with_index(opts.clone(), index).map(|s| s.single_precision(single))
+            };
+            let blocks = |values| BlockRank::new(values, w as usize);
+            let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
+                build(blocks(rows.non_null_values(r)))
+            });
+            return pieces
+                .unwrap_or_else(|| sweep_f64(name, build(blocks(non_null_values(x))), x, lag));
+        }
         let build = |index: RankIndex| {
             RollingIqrOf::with_index(opts.clone(), index).map(|s| s.single_precision(single))
         };
@@ -283,6 +306,14 @@ fn rank_piece_max(w: u64) -> usize {
 /// Measured on 2M normal values (ns/row, sorted array vs rank index): W=64 35 vs 72,
 /// W=128 50 vs 64, W=200 68 vs 72, W=300 93 vs 62.
 pub(crate) const RANK_INDEX_MIN_WINDOW: u64 = 200;
+
+/// Up to this window the rank index is built block by block ([`BlockRank`]: each block of
+/// the column sorted on its own, the window a bitset in L1 cache), beyond it over the whole
+/// column ([`RankIndex`], whose bit scans then beat sorting ever larger blocks). Measured on
+/// 2M normal values, core, one thread, CPU time, loaded shared machine (ns/row, whole column
+/// vs blocks): W=200 102 vs 51, W=1000 72 vs 44, W=4000 93 vs 56; with the blocks sorted by
+/// comparison, W=16000 110 vs 72 and W=1e5 66 vs 74.
+const BLOCK_RANK_MAX_WINDOW: u64 = 1 << 14;
 
 plugin!(cum_quantile, Location, |inputs, kwargs: QuantileOptions| {
     let n = inputs[0].len() as u64;
