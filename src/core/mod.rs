@@ -41,6 +41,15 @@ pub trait Kernel: Clone {
     fn run_dense(&mut self, values: &[f64], out: &mut sweep::Running) {
         out.extend(values.iter().map(|&x| self.update(Some(x))));
     }
+
+    /// Consume a run of non-null values without outputs (`update_many`): `update` row by
+    /// row, unless a kernel can skip the work of each row's output (the same state after).
+    #[inline(always)]
+    fn feed_run(&mut self, values: &[f64]) {
+        for &x in values {
+            self.update(Some(x));
+        }
+    }
 }
 
 /// One online statistic: a [`Kernel`] with an estimate, options and a state that can be

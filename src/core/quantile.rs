@@ -1038,6 +1038,16 @@ impl Kernel for Quantile {
         }
         self.get()
     }
+
+    /// `update` without the estimate of each row.
+    #[inline]
+    fn feed_run(&mut self, values: &[f64]) {
+        match &mut self.estimator {
+            Estimator::Exact(set) => values.iter().for_each(|&x| set.insert(x)),
+            Estimator::P2(p2) => values.iter().for_each(|&x| p2.update(x)),
+        }
+        self.count += values.len() as u64;
+    }
 }
 
 /// Exact estimators merge as a multiset union (bit for bit, in any order); P² cannot merge.
@@ -1156,6 +1166,18 @@ impl Kernel for Iqr {
             self.count += 1;
         }
         self.get()
+    }
+
+    /// `update` without the estimate of each row.
+    #[inline]
+    fn feed_run(&mut self, values: &[f64]) {
+        for &x in values {
+            feed(&mut self.lower, x);
+            if let Some(p2) = &mut self.upper {
+                p2.update(x);
+            }
+        }
+        self.count += values.len() as u64;
     }
 }
 
@@ -1761,5 +1783,43 @@ mod p2_reference {
         crate::core::sweep::feed_dense(&mut q, &values);
         values.iter().for_each(|&x| update_ref(&mut old, x));
         assert_eq!(q.get().map(f64::to_bits), old.get().map(f64::to_bits));
+    }
+
+    /// A dense run fed without outputs (`update_many`) leaves the state `update` row by row
+    /// leaves: every field (the snapshot), both methods, Quantile and IQR.
+    #[test]
+    fn feeding_a_run_is_updating_row_by_row() {
+        use super::{Iqr, IqrOptions, Method, Quantile, QuantileOptions};
+        use crate::core::snapshot::encode;
+        fn check<S: crate::core::Statistic>(fresh: S, values: &[f64]) {
+            let (mut fed, mut updated) = (fresh.clone(), fresh);
+            crate::core::sweep::feed_dense(&mut fed, values);
+            values.iter().for_each(|&x| {
+                updated.update(Some(x));
+            });
+            assert_eq!(encode(&fed), encode(&updated), "{}", S::NAME);
+            assert_eq!(fed.get().map(f64::to_bits), updated.get().map(f64::to_bits));
+        }
+        let mut u = uniform(11);
+        let values: Vec<f64> = (0..2000).map(|i| value(&mut u, 1 + i / 700)).collect();
+        for method in [Method::P2, Method::Exact] {
+            for n in [0, 3, 5, 2000] {
+                let q = QuantileOptions {
+                    q: 0.7,
+                    interpolation: Default::default(),
+                    method,
+                    min_samples: 4,
+                };
+                check(Quantile::new(q).unwrap(), &values[..n]);
+                let iqr = IqrOptions {
+                    q_inf: 0.25,
+                    q_sup: 0.75,
+                    interpolation: Default::default(),
+                    method,
+                    min_samples: 4,
+                };
+                check(Iqr::new(iqr).unwrap(), &values[..n]);
+            }
+        }
     }
 }

@@ -278,11 +278,7 @@ pub fn run_masked<S: Kernel>(
 /// and ran at half speed).
 #[inline(never)]
 pub fn feed_dense<S: Kernel>(stat: &mut S, values: &[f64]) {
-    in_loop(stat, |s| {
-        for &x in values {
-            s.update(Some(x));
-        }
-    });
+    in_loop(stat, |s| s.feed_run(values));
 }
 
 /// Feed `values` with a validity test, without recording outputs.
