@@ -596,6 +596,131 @@ struct Cursor {
     valid: bool,
 }
 
+/// A window held as a bitset over ranks, with a [`Cursor`] per quantile asked for
+/// ([`RankIndex`], [`BlockRank`]): how the cursors follow the window and move to a rank,
+/// written once over the bitset's two scans.
+trait RankCursors {
+    /// The first set rank at or after `from`.
+    fn next_set(&self, from: usize) -> Option<usize>;
+    /// The last set rank at or before `from`.
+    fn prev_set(&self, from: usize) -> Option<usize>;
+    fn cursors(&mut self) -> &mut [Cursor; 2];
+
+    /// Rank `r` has entered.
+    #[inline(always)]
+    fn entered(&mut self, r: usize) {
+        for c in self.cursors() {
+            if c.valid && r < c.rank {
+                c.below += 1;
+            }
+        }
+    }
+
+    /// Rank `rn` has entered and rank `ro` left, in one step (the new bit set first, so that
+    /// a cursor on the leaving value may move onto the new one).
+    #[inline(always)]
+    fn stepped(&mut self, rn: usize, ro: usize) {
+        for k in 0..2 {
+            let c = self.cursors()[k];
+            if !c.valid {
+                continue;
+            }
+            // Present values below the cursor's rank, after the step (ranks are distinct).
+            let below = c.below + usize::from(rn < c.rank) - usize::from(ro < c.rank);
+            self.cursors()[k] = if ro != c.rank {
+                Cursor { below, ..c }
+            } else if let Some(next) = self.next_set(ro) {
+                Cursor {
+                    rank: next,
+                    below,
+                    valid: true,
+                }
+            } else {
+                let prev = self.prev_set(ro).unwrap_or(0);
+                Cursor {
+                    rank: prev,
+                    below: below - 1,
+                    valid: true,
+                }
+            };
+        }
+    }
+
+    /// Rank `r` has left, leaving `len` values.
+    #[inline(always)]
+    fn left(&mut self, r: usize, len: usize) {
+        for k in 0..2 {
+            let c = self.cursors()[k];
+            if !c.valid {
+                continue;
+            }
+            if r < c.rank {
+                self.cursors()[k].below -= 1;
+            } else if r == c.rank {
+                self.cursors()[k] = match (self.next_set(r), len) {
+                    (_, 0) => Cursor::default(),
+                    (Some(next), _) => Cursor { rank: next, ..c },
+                    (None, _) => {
+                        let prev = self.prev_set(r).unwrap_or(0);
+                        Cursor {
+                            rank: prev,
+                            below: c.below - 1,
+                            valid: true,
+                        }
+                    }
+                };
+            }
+        }
+    }
+
+    /// Move a cursor onto the `i`-th smallest present value; returns its rank.
+    #[inline(always)]
+    fn seek(&mut self, i: usize) -> usize {
+        let k = self.cursor_for(i);
+        let mut c = self.cursors()[k];
+        while c.below < i {
+            c.rank = self.next_set(c.rank + 1).unwrap_or(c.rank);
+            c.below += 1;
+        }
+        while c.below > i {
+            c.rank = self.prev_set(c.rank - 1).unwrap_or(c.rank);
+            c.below -= 1;
+        }
+        self.cursors()[k] = c;
+        c.rank
+    }
+
+    /// The cursor to move for a query of rank `i`: the nearer one, or a fresh one.
+    #[inline(always)]
+    fn cursor_for(&mut self, i: usize) -> usize {
+        // The common case: one quantile, whose cursor is already (almost) there.
+        let cs = *self.cursors();
+        if cs[0].valid && cs[0].below.abs_diff(i) <= 2 {
+            return 0;
+        }
+        let dist = |c: &Cursor| {
+            if c.valid {
+                c.below.abs_diff(i)
+            } else {
+                usize::MAX
+            }
+        };
+        let pick = if dist(&cs[1]) < dist(&cs[0]) { 1 } else { 0 };
+        if !cs[pick].valid || cs[pick].below.abs_diff(i) > i {
+            // Starting from the smallest value is shorter (or the only way).
+            let first = self.next_set(0).unwrap_or(0);
+            let slot = if cs[0].valid && !cs[1].valid { 1 } else { pick };
+            self.cursors()[slot] = Cursor {
+                rank: first,
+                below: 0,
+                valid: true,
+            };
+            return slot;
+        }
+        pick
+    }
+}
+
 /// An order-statistic index for a column known in advance (the expression path), where the
 /// values arrive in row order and leave first-in first-out.
 ///
@@ -637,6 +762,13 @@ impl RankIndex {
             len: 0,
             cursors: [Cursor::default(); 2],
         }
+    }
+}
+
+impl RankCursors for RankIndex {
+    #[inline(always)]
+    fn cursors(&mut self) -> &mut [Cursor; 2] {
+        &mut self.cursors
     }
 
     #[inline(always)]
@@ -693,58 +825,6 @@ impl RankIndex {
             sbits = self.summary[s];
         }
     }
-
-    /// Move a cursor onto the `i`-th smallest present value; returns which.
-    #[inline(always)]
-    fn seek(&mut self, i: usize) -> usize {
-        let k = self.cursor_for(i);
-        let mut c = self.cursors[k];
-        while c.below < i {
-            c.rank = self.next_set(c.rank + 1).unwrap_or(c.rank);
-            c.below += 1;
-        }
-        while c.below > i {
-            c.rank = self.prev_set(c.rank - 1).unwrap_or(c.rank);
-            c.below -= 1;
-        }
-        self.cursors[k] = c;
-        k
-    }
-
-    /// The cursor to move for a query of rank `i`: the nearer one, or a fresh one.
-    #[inline(always)]
-    fn cursor_for(&mut self, i: usize) -> usize {
-        // The common case: one quantile, whose cursor is already (almost) there.
-        let c0 = self.cursors[0];
-        if c0.valid && c0.below.abs_diff(i) <= 2 {
-            return 0;
-        }
-        let dist = |c: &Cursor| {
-            if c.valid {
-                c.below.abs_diff(i)
-            } else {
-                usize::MAX
-            }
-        };
-        let (d0, d1) = (dist(&self.cursors[0]), dist(&self.cursors[1]));
-        let pick = if d1 < d0 { 1 } else { 0 };
-        if !self.cursors[pick].valid || self.cursors[pick].below.abs_diff(i) > i {
-            // Starting from the smallest value is shorter (or the only way).
-            let first = self.next_set(0).unwrap_or(0);
-            let slot = if self.cursors[0].valid && !self.cursors[1].valid {
-                1
-            } else {
-                pick
-            };
-            self.cursors[slot] = Cursor {
-                rank: first,
-                below: 0,
-                valid: true,
-            };
-            return slot;
-        }
-        pick
-    }
 }
 
 impl OrderIndex for RankIndex {
@@ -759,11 +839,7 @@ impl OrderIndex for RankIndex {
         self.words[r >> 6] |= 1 << (r & 63);
         self.summary[r >> 12] |= 1 << ((r >> 6) & 63);
         self.len += 1;
-        for c in &mut self.cursors {
-            if c.valid && r < c.rank {
-                c.below += 1;
-            }
-        }
+        self.entered(r);
     }
 
     /// One step of a full window in one pass over the cursors.
@@ -780,30 +856,7 @@ impl OrderIndex for RankIndex {
         if self.words[ro >> 6] == 0 {
             self.summary[ro >> 12] &= !(1 << ((ro >> 6) & 63));
         }
-        for k in 0..2 {
-            let c = self.cursors[k];
-            if !c.valid {
-                continue;
-            }
-            // Present values below the cursor's rank, after the step (ranks are distinct).
-            let below = c.below + usize::from(rn < c.rank) - usize::from(ro < c.rank);
-            self.cursors[k] = if ro != c.rank {
-                Cursor { below, ..c }
-            } else if let Some(next) = self.next_set(ro) {
-                Cursor {
-                    rank: next,
-                    below,
-                    valid: true,
-                }
-            } else {
-                let prev = self.prev_set(ro).unwrap_or(0);
-                Cursor {
-                    rank: prev,
-                    below: below - 1,
-                    valid: true,
-                }
-            };
-        }
+        self.stepped(rn, ro);
     }
 
     #[inline(always)]
@@ -815,28 +868,7 @@ impl OrderIndex for RankIndex {
             self.summary[r >> 12] &= !(1 << ((r >> 6) & 63));
         }
         self.len -= 1;
-        for k in 0..2 {
-            let c = self.cursors[k];
-            if !c.valid {
-                continue;
-            }
-            if r < c.rank {
-                self.cursors[k].below -= 1;
-            } else if r == c.rank {
-                self.cursors[k] = match (self.next_set(r), self.len) {
-                    (_, 0) => Cursor::default(),
-                    (Some(next), _) => Cursor { rank: next, ..c },
-                    (None, _) => {
-                        let prev = self.prev_set(r).unwrap_or(0);
-                        Cursor {
-                            rank: prev,
-                            below: c.below - 1,
-                            valid: true,
-                        }
-                    }
-                };
-            }
-        }
+        self.left(r, self.len);
         true
     }
 
@@ -847,13 +879,13 @@ impl OrderIndex for RankIndex {
 
     #[inline(always)]
     fn select(&mut self, i: usize) -> f64 {
-        let k = self.seek(i);
-        self.sorted[self.cursors[k].rank]
+        let r = self.seek(i);
+        self.sorted[r]
     }
 
     #[inline(always)]
     fn select_pair(&mut self, i: usize) -> (f64, f64) {
-        let r = self.cursors[self.seek(i)].rank;
+        let r = self.seek(i);
         let next = self.next_set(r + 1).unwrap_or(r);
         (self.sorted[r], self.sorted[next])
     }
@@ -1050,6 +1082,13 @@ impl BlockRank {
         self.words[r >> 6] &= !(1 << (r & 63));
         r
     }
+}
+
+impl RankCursors for BlockRank {
+    #[inline(always)]
+    fn cursors(&mut self) -> &mut [Cursor; 2] {
+        &mut self.cursors
+    }
 
     #[inline(always)]
     fn next_set(&self, from: usize) -> Option<usize> {
@@ -1085,56 +1124,6 @@ impl BlockRank {
             bits = self.words[w];
         }
     }
-
-    /// Move a cursor onto the `i`-th smallest present value; returns which.
-    #[inline(always)]
-    fn seek(&mut self, i: usize) -> usize {
-        let k = self.cursor_for(i);
-        let mut c = self.cursors[k];
-        while c.below < i {
-            c.rank = self.next_set(c.rank + 1).unwrap_or(c.rank);
-            c.below += 1;
-        }
-        while c.below > i {
-            c.rank = self.prev_set(c.rank - 1).unwrap_or(c.rank);
-            c.below -= 1;
-        }
-        self.cursors[k] = c;
-        k
-    }
-
-    /// The cursor to move for a query of rank `i`: the nearer one, or a fresh one.
-    #[inline(always)]
-    fn cursor_for(&mut self, i: usize) -> usize {
-        let c0 = self.cursors[0];
-        if c0.valid && c0.below.abs_diff(i) <= 2 {
-            return 0;
-        }
-        let dist = |c: &Cursor| {
-            if c.valid {
-                c.below.abs_diff(i)
-            } else {
-                usize::MAX
-            }
-        };
-        let (d0, d1) = (dist(&self.cursors[0]), dist(&self.cursors[1]));
-        let pick = if d1 < d0 { 1 } else { 0 };
-        if !self.cursors[pick].valid || self.cursors[pick].below.abs_diff(i) > i {
-            let first = self.next_set(0).unwrap_or(0);
-            let slot = if self.cursors[0].valid && !self.cursors[1].valid {
-                1
-            } else {
-                pick
-            };
-            self.cursors[slot] = Cursor {
-                rank: first,
-                below: 0,
-                valid: true,
-            };
-            return slot;
-        }
-        pick
-    }
 }
 
 impl OrderIndex for BlockRank {
@@ -1146,11 +1135,7 @@ impl OrderIndex for BlockRank {
     fn insert(&mut self, _x: f64) {
         let r = self.enter();
         self.len += 1;
-        for c in &mut self.cursors {
-            if c.valid && r < c.rank {
-                c.below += 1;
-            }
-        }
+        self.entered(r);
     }
 
     /// One step of a full window in one pass over the cursors.
@@ -1163,57 +1148,14 @@ impl OrderIndex for BlockRank {
         // Set the new bit first: a cursor on the leaving value may move onto the new one.
         let rn = self.enter();
         let ro = self.leave();
-        for k in 0..2 {
-            let c = self.cursors[k];
-            if !c.valid {
-                continue;
-            }
-            let below = c.below + usize::from(rn < c.rank) - usize::from(ro < c.rank);
-            self.cursors[k] = if ro != c.rank {
-                Cursor { below, ..c }
-            } else if let Some(next) = self.next_set(ro) {
-                Cursor {
-                    rank: next,
-                    below,
-                    valid: true,
-                }
-            } else {
-                let prev = self.prev_set(ro).unwrap_or(0);
-                Cursor {
-                    rank: prev,
-                    below: below - 1,
-                    valid: true,
-                }
-            };
-        }
+        self.stepped(rn, ro);
     }
 
     #[inline(always)]
     fn remove(&mut self, _x: f64) -> bool {
         let r = self.leave();
         self.len -= 1;
-        for k in 0..2 {
-            let c = self.cursors[k];
-            if !c.valid {
-                continue;
-            }
-            if r < c.rank {
-                self.cursors[k].below -= 1;
-            } else if r == c.rank {
-                self.cursors[k] = match (self.next_set(r), self.len) {
-                    (_, 0) => Cursor::default(),
-                    (Some(next), _) => Cursor { rank: next, ..c },
-                    (None, _) => {
-                        let prev = self.prev_set(r).unwrap_or(0);
-                        Cursor {
-                            rank: prev,
-                            below: c.below - 1,
-                            valid: true,
-                        }
-                    }
-                };
-            }
-        }
+        self.left(r, self.len);
         true
     }
 
@@ -1224,13 +1166,13 @@ impl OrderIndex for BlockRank {
 
     #[inline(always)]
     fn select(&mut self, i: usize) -> f64 {
-        let k = self.seek(i);
-        self.sorted[self.cursors[k].rank]
+        let r = self.seek(i);
+        self.sorted[r]
     }
 
     #[inline(always)]
     fn select_pair(&mut self, i: usize) -> (f64, f64) {
-        let r = self.cursors[self.seek(i)].rank;
+        let r = self.seek(i);
         let next = self.next_set(r + 1).unwrap_or(r);
         (self.sorted[r], self.sorted[next])
     }
