@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
+use super::parallel::Decaying;
 use super::sweep::Running;
 use super::window::{Fifo, Span, Window, Windowed};
 use super::{Kernel, Merge, OptionValue, StatError, Statistic};
@@ -496,15 +497,13 @@ impl Kernel for EwMean {
     }
 }
 
-impl EwMean {
-    /// [`Kernel::run_dense`], showing each value to `watch` as well.
+impl Decaying for EwMean {
+    fn decay(&self) -> (f64, u64) {
+        (self.opts.alpha, self.opts.min_samples)
+    }
+
     #[inline(always)]
-    pub fn run_dense_watched<W: Watch>(
-        &mut self,
-        values: &[f64],
-        out: &mut Running,
-        watch: &mut W,
-    ) {
+    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
         let mut rest = values;
         while !rest.is_empty() {
             let o = self.opts;
@@ -846,16 +845,27 @@ impl Kernel for EwVar {
     }
 }
 
+impl Decaying for EwVar {
+    fn decay(&self) -> (f64, u64) {
+        (self.opts.alpha, self.opts.min_samples)
+    }
+
+    #[inline(always)]
+    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
+        self.run_dense_then(values, out, |v| v, watch);
+    }
+}
+
 impl EwVar {
     /// [`Kernel::run_dense`] with `post` applied to each output (the square root for
-    /// [`EwStd`]), each value shown to `watch` as well. Row by row until the weights `(Σw, Σw²)` have reached their fixed point
-    /// (after a few hundred values) and outputs are due and valid; then the fraction `f`
-    /// and the unbiasing factor are the same on every row and the rest of the run is the
+    /// [`EwStd`]), each value shown to `watch` as well. Row by row until the weights
+    /// `(Σw, Σw²)` have reached their fixed point (after a few hundred values) and outputs
+    /// are due and valid; then the fraction `f` and the unbiasing factor are the same on every row and the rest of the run is the
     /// bare recursion of the mean and the variance: the same operations as
     /// [`Kernel::update`], so the same numbers bit for bit, without the weights, the count
     /// and the validity per row.
     #[inline(always)]
-    pub fn run_dense_then<W: Watch>(
+    fn run_dense_then<W: Watch>(
         &mut self,
         values: &[f64],
         out: &mut Running,
@@ -1071,15 +1081,13 @@ impl Kernel for EwStd {
     }
 }
 
-impl EwStd {
-    /// [`Kernel::run_dense`], showing each value to `watch` as well.
+impl Decaying for EwStd {
+    fn decay(&self) -> (f64, u64) {
+        self.0.decay()
+    }
+
     #[inline(always)]
-    pub fn run_dense_watched<W: Watch>(
-        &mut self,
-        values: &[f64],
-        out: &mut Running,
-        watch: &mut W,
-    ) {
+    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
         self.0.run_dense_then(values, out, f64::sqrt, watch);
     }
 }

@@ -27,7 +27,7 @@ use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, S
 use super::ewm::{EwMean, EwStd, EwVar, Watch};
 use super::moments::{Cumulative, Finish};
 use super::sweep::{in_loop, run_dense, run_masked, Running};
-use super::{Kernel, Merge, StatError, Statistic};
+use super::{Kernel, Merge, StatError};
 
 /// A pool of threads that can run two closures in parallel (rayon's `join`): the
 /// expressions pass Polars' thread pool. Nothing here starts threads of its own.
@@ -527,58 +527,13 @@ where
 /// A statistic that forgets geometrically: the EW statistics, whose rows `s` values back
 /// weigh at most `(1 - alpha)^s / alpha` of the newest one's share (`adjust=True`: the
 /// total weight is at most `1 / alpha`), or `(1 - alpha)^s` (`adjust=False`).
+/// Implemented beside the kernels, in [`super::ewm`].
 pub trait Decaying: Kernel + Send + Sync {
     /// `alpha` and `min_samples`.
     fn decay(&self) -> (f64, u64);
 
     /// [`Kernel::run_dense`], showing each value to `watch` as well.
     fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W);
-}
-
-/// `alpha` and `min_samples` of an EW statistic, from its options.
-fn ew_decay<S: Statistic>(stat: &S) -> (f64, u64) {
-    let (mut alpha, mut min_samples) = (f64::NAN, 1);
-    for (name, value) in stat.options() {
-        match (name, value) {
-            ("alpha", super::OptionValue::Float(a)) => alpha = a,
-            ("min_samples", super::OptionValue::Int(m)) => min_samples = m,
-            _ => {}
-        }
-    }
-    (alpha, min_samples)
-}
-
-impl Decaying for EwMean {
-    fn decay(&self) -> (f64, u64) {
-        ew_decay(self)
-    }
-
-    #[inline(always)]
-    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
-        self.run_dense_watched(values, out, watch);
-    }
-}
-
-impl Decaying for EwVar {
-    fn decay(&self) -> (f64, u64) {
-        ew_decay(self)
-    }
-
-    #[inline(always)]
-    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
-        self.run_dense_then(values, out, |v| v, watch);
-    }
-}
-
-impl Decaying for EwStd {
-    fn decay(&self) -> (f64, u64) {
-        ew_decay(self)
-    }
-
-    #[inline(always)]
-    fn run_dense_watched<W: Watch>(&mut self, values: &[f64], out: &mut Running, watch: &mut W) {
-        self.run_dense_watched(values, out, watch);
-    }
 }
 
 /// The largest `|x|` of the non-null values of `seg`, and whether all are finite.
@@ -749,14 +704,21 @@ where
     let base = steps(2f64.powi(60) / alpha).max(1);
     let need = usize::try_from(min_samples).unwrap_or(usize::MAX);
     let starts: Vec<usize> = (0..n).step_by(piece).collect();
-    // The first row of piece `p`'s warm-up when the largest `|x|` before it is `old`, or
+    // Each piece's own recent magnitude: the largest `|x|` of the `base` values before it.
+    let nears: Vec<f64> = starts
+        .iter()
+        .map(|&p| match p {
+            0 => Some(0.0),
+            _ => Some(rows.magnitude(rows.back(p, base)?..p).0),
+        })
+        .collect::<Option<_>>()?;
+    // The first row of piece `k`'s warm-up when the largest `|x|` before it is `old`, or
     // `slack` times the warm-up's own if larger.
-    let warm_up = |p: usize, old: f64, slack: f64| -> Option<usize> {
+    let warm_up = |k: usize, old: f64, slack: f64| -> Option<usize> {
+        let (p, near) = (starts[k], nears[k]);
         if p == 0 {
             return Some(0);
         }
-        let near_start = rows.back(p, base)?;
-        let (near, _) = rows.magnitude(near_start..p);
         let old = old.max(near * slack);
         let extra = if old > near { steps(old / near) } else { 0 };
         let from = rows.back(p, base.saturating_add(extra).max(need))?;
@@ -775,19 +737,19 @@ where
     };
     // First sweep: each warm-up with room for older values `WARM_UP_SLACK` times larger
     // than its own (or none, where that room does not fit).
-    let guess: Vec<usize> = starts
-        .iter()
-        .map(|&p| warm_up(p, 0.0, WARM_UP_SLACK).or_else(|| warm_up(p, 0.0, 1.0)))
+    let guess: Vec<usize> = (0..starts.len())
+        .map(|k| warm_up(k, 0.0, WARM_UP_SLACK).or_else(|| warm_up(k, 0.0, 1.0)))
         .collect::<Option<_>>()?;
     let jobs: Vec<(usize, usize)> = guess.iter().copied().zip(starts.iter().copied()).collect();
     let swept = par_map(fork, jobs, &|(from, p): (usize, usize)| sweep(from, p));
     // Check each warm-up against the largest `|x|` before its piece; sweep again where short.
-    let mut again = Vec::new();
+    let (mut which, mut again) = (Vec::new(), Vec::new());
     let mut old = 0.0f64;
     for (k, (&p, (_, (m, finite)))) in starts.iter().zip(&swept).enumerate() {
-        let from = warm_up(p, old, 1.0)?;
+        let from = warm_up(k, old, 1.0)?;
         if from < guess[k] {
-            again.push((k, from, p));
+            which.push(k);
+            again.push((from, p));
         }
         if !finite && p + piece < n {
             // Non-finite values before a later piece: leave it to the exact merges.
@@ -796,12 +758,8 @@ where
         old = old.max(*m);
     }
     let mut outs: Vec<Running> = swept.into_iter().map(|(out, _)| out).collect();
-    let redone = par_map(fork, again.clone(), &|(_, from, p): (
-        usize,
-        usize,
-        usize,
-    )| { sweep(from, p).0 });
-    for ((k, _, _), out) in again.into_iter().zip(redone) {
+    let redone = par_map(fork, again, &|(from, p): (usize, usize)| sweep(from, p).0);
+    for (k, out) in which.into_iter().zip(redone) {
         outs[k] = out;
     }
     Some(outs)
