@@ -39,21 +39,24 @@ pub trait Aggregate:
     /// ([`super::two_stack`]): each lane does the arithmetic of `push` and `merge` on its
     /// own values, so a lane equals the scalar summary bit for bit.
     type Lanes: Copy;
-    /// What the block path keeps of one position's four summaries: the count and the shift
-    /// are the same along a block and are given back to [`Aggregate::lanes_load`].
-    type Stored: Copy;
+    /// What the block path keeps of one position's four summaries, as vectors (one per
+    /// field): the count and the shift are the same along a block and are given back to
+    /// [`Aggregate::lanes_load`].
+    type Stored: Copy + AsRef<[X4]> + AsMut<[X4]>;
 
     /// Four summaries about to absorb their first values, `first` (all lanes then hold the
     /// same number of values at every step).
     fn lanes_start(first: X4) -> Self::Lanes;
-    /// `push` in every lane; `inv_n` is `1 / n` for the `n` values each lane holds after it.
-    fn lanes_push(lanes: &mut Self::Lanes, x: X4, inv_n: f64);
+    /// `push` in every lane, each holding `held` values before it; `inv_n` is `1 / n` for
+    /// the `n = held + 1` values after it.
+    fn lanes_push(lanes: &mut Self::Lanes, x: X4, held: f64, inv_n: f64);
     fn lanes_store(lanes: &Self::Lanes) -> Self::Stored;
     /// The lanes stored by `lanes_store` from a state started like `like` (the same first
     /// values), holding `n` values each (`inv_n = 1 / n`).
     fn lanes_load(stored: &Self::Stored, n: f64, inv_n: f64, like: &Self::Lanes) -> Self::Lanes;
-    /// `merge` in every lane, both sides holding values (`inv_n` for the union).
-    fn lanes_merge(a: &Self::Lanes, b: &Self::Lanes, inv_n: f64) -> Self::Lanes;
+    /// `merge` in every lane, both sides holding values (`na` and `nb` of them; `inv_n` for
+    /// the union).
+    fn lanes_merge(a: &Self::Lanes, b: &Self::Lanes, na: f64, nb: f64, inv_n: f64) -> Self::Lanes;
     /// Lane `i` as a summary of its own.
     fn lane(lanes: &Self::Lanes, i: usize) -> Self;
 }
@@ -144,7 +147,7 @@ impl X4 {
 macro_rules! field_lanes {
     ($get:expr, $make:expr, $fold:expr, $map:expr) => {
         type Lanes = X4;
-        type Stored = X4;
+        type Stored = [X4; 1];
 
         #[inline(always)]
         fn lanes_start(_first: X4) -> X4 {
@@ -152,22 +155,22 @@ macro_rules! field_lanes {
         }
 
         #[inline(always)]
-        fn lanes_push(lanes: &mut X4, x: X4, _inv_n: f64) {
+        fn lanes_push(lanes: &mut X4, x: X4, _held: f64, _inv_n: f64) {
             *lanes = lanes.zip(x, |a, x| $fold(a, $map(x)));
         }
 
         #[inline(always)]
-        fn lanes_store(lanes: &X4) -> X4 {
-            *lanes
+        fn lanes_store(lanes: &X4) -> [X4; 1] {
+            [*lanes]
         }
 
         #[inline(always)]
-        fn lanes_load(stored: &X4, _n: f64, _inv_n: f64, _like: &X4) -> X4 {
-            *stored
+        fn lanes_load(stored: &[X4; 1], _n: f64, _inv_n: f64, _like: &X4) -> X4 {
+            stored[0]
         }
 
         #[inline(always)]
-        fn lanes_merge(a: &X4, b: &X4, _inv_n: f64) -> X4 {
+        fn lanes_merge(a: &X4, b: &X4, _na: f64, _nb: f64, _inv_n: f64) -> X4 {
             a.zip(*b, $fold)
         }
 
@@ -259,16 +262,23 @@ pub struct Moments<const K: usize, T = f64> {
 
 impl<const K: usize, T: Real> Moments<K, T> {
     /// Welford's update, extended to the third and fourth moments by Pébay (2008, eq. 2.4),
-    /// once the shift is set (the first value's, before its own update).
+    /// once the shift is set (the first value's, before its own update). `keep` is
+    /// `n0 * inv_n` (`(n - 1) / n`), computed from the counts alone: in the lanes, where the
+    /// counts are the same in every lane, it is one scalar product instead of a vector one.
     #[inline(always)]
-    fn absorb(&mut self, x: T, inv_n: T) {
+    fn absorb(&mut self, x: T, inv_n: T, keep: T) {
         let (one, three, four, six) = (T::splat(1.0), T::splat(3.0), T::splat(4.0), T::splat(6.0));
         let n0 = self.n;
         let n = n0 + one;
         let y = x - self.shift;
         let delta = y - self.mean;
         let dn = delta * inv_n;
-        let term = delta * dn * n0;
+        // (With m3, `dn` is needed anyway, and `delta * dn * n0` measured faster.)
+        let term = if K >= 3 {
+            delta * dn * n0
+        } else {
+            delta * delta * keep
+        };
         if K >= 4 {
             let dn2 = dn * dn;
             self.m4 += term * dn2 * (n * n - three * n + three) + six * dn2 * self.m2
@@ -284,9 +294,12 @@ impl<const K: usize, T: Real> Moments<K, T> {
     }
 
     /// The pairwise combination (Chan et al. for `m2`, Pébay 2008 eq. 3.1 for `m3`, `m4`) of
-    /// two summaries that both hold values; the result keeps `self`'s shift.
+    /// two summaries that both hold values; the result keeps `self`'s shift. The factors
+    /// that depend on the counts alone come in computed (as `keep` in `absorb`, used for
+    /// `K = 2`): `wb = nb * inv_n` and `ab = (na * nb) * inv_n`. For var and std this
+    /// form (over `K = 3` and `4`'s) made the rolling lanes ~8% faster.
     #[inline(always)]
-    fn combine(&self, other: &Self, inv_n: T) -> Self {
+    fn combine(&self, other: &Self, inv_n: T, wb: T, ab: T) -> Self {
         let (three, four, six) = (T::splat(3.0), T::splat(4.0), T::splat(6.0));
         let (a, b) = (self, other);
         let n = a.n + b.n;
@@ -300,8 +313,16 @@ impl<const K: usize, T: Real> Moments<K, T> {
             n,
             shift: a.shift,
             sum: a.sum + b.sum + b.n * shift_gap,
-            mean: a.mean + b.n * dn,
-            m2: a.m2 + b.m2 + delta * dn * nab,
+            mean: if K >= 3 {
+                a.mean + b.n * dn
+            } else {
+                a.mean + delta * wb
+            },
+            m2: if K >= 3 {
+                a.m2 + b.m2 + delta * dn * nab
+            } else {
+                a.m2 + b.m2 + delta * delta * ab
+            },
             m3: zero,
             m4: zero,
         };
@@ -343,7 +364,7 @@ impl<const K: usize> Aggregate for Moments<K> {
         if self.n == 0.0 {
             self.shift = x;
         }
-        self.absorb(x, inv_n);
+        self.absorb(x, inv_n, self.n * inv_n);
     }
 
     #[inline(always)]
@@ -354,7 +375,8 @@ impl<const K: usize> Aggregate for Moments<K> {
         if other.n == 0.0 {
             return *self;
         }
-        self.combine(other, inv_n)
+        let (wb, ab) = (other.n * inv_n, self.n * other.n * inv_n);
+        self.combine(other, inv_n, wb, ab)
     }
 
     /// Four moment summaries in structure-of-arrays form (one vector per field).
@@ -377,21 +399,17 @@ impl<const K: usize> Aggregate for Moments<K> {
     }
 
     #[inline(always)]
-    fn lanes_push(lanes: &mut Moments<K, X4>, x: X4, inv_n: f64) {
-        lanes.absorb(x, X4::splat(inv_n));
+    fn lanes_push(lanes: &mut Moments<K, X4>, x: X4, held: f64, inv_n: f64) {
+        lanes.absorb(x, X4::splat(inv_n), X4::splat(held * inv_n));
     }
 
     #[inline(always)]
     fn lanes_store(l: &Moments<K, X4>) -> [X4; K] {
-        let mut stored = [l.sum; K];
-        stored[1] = l.m2;
-        if K >= 3 {
-            stored[2] = l.m3;
+        let all = [l.sum, l.m2, l.m3, l.m4];
+        match all.first_chunk::<K>() {
+            Some(stored) => *stored,
+            None => unreachable!("Moments<K> has K <= 4"),
         }
-        if K >= 4 {
-            stored[3] = l.m4;
-        }
-        stored
     }
 
     #[inline(always)]
@@ -409,8 +427,15 @@ impl<const K: usize> Aggregate for Moments<K> {
     }
 
     #[inline(always)]
-    fn lanes_merge(a: &Moments<K, X4>, b: &Moments<K, X4>, inv_n: f64) -> Moments<K, X4> {
-        a.combine(b, X4::splat(inv_n))
+    fn lanes_merge(
+        a: &Moments<K, X4>,
+        b: &Moments<K, X4>,
+        na: f64,
+        nb: f64,
+        inv_n: f64,
+    ) -> Moments<K, X4> {
+        let (wb, ab) = (nb * inv_n, na * nb * inv_n);
+        a.combine(b, X4::splat(inv_n), X4::splat(wb), X4::splat(ab))
     }
 
     #[inline(always)]
@@ -572,7 +597,7 @@ impl Aggregate for Extremes {
     }
 
     #[inline(always)]
-    fn lanes_push(lanes: &mut [X4; 2], x: X4, _inv_n: f64) {
+    fn lanes_push(lanes: &mut [X4; 2], x: X4, _held: f64, _inv_n: f64) {
         *lanes = [lanes[0].zip(x, nan_min), lanes[1].zip(x, nan_max)];
     }
 
@@ -587,7 +612,7 @@ impl Aggregate for Extremes {
     }
 
     #[inline(always)]
-    fn lanes_merge(a: &[X4; 2], b: &[X4; 2], _inv_n: f64) -> [X4; 2] {
+    fn lanes_merge(a: &[X4; 2], b: &[X4; 2], _na: f64, _nb: f64, _inv_n: f64) -> [X4; 2] {
         [a[0].zip(b[0], nan_min), a[1].zip(b[1], nan_max)]
     }
 

@@ -383,9 +383,12 @@ impl<A: Aggregate> TwoStack<A> {
             }
         };
         let blank = A::lanes_store(&A::lanes_start(X4([0.0; LANES])));
-        // Per position: the four lanes' suffix summaries (`tails[j]`: rows `j..`), and
-        // outputs.
-        let mut tails = vec![blank; size];
+        // Per position: the four lanes' suffix summaries (rows `j..`), one array per field
+        // (field `f` of position `j` at `tails[f * size + j]`: with a `Stored` per position,
+        // the compiler split the backward pass's lanes into scalars and halves, and it ran
+        // ~25% slower), and the outputs.
+        let fields = blank.as_ref().len();
+        let mut tails = vec![X4([0.0; LANES]); fields * size];
         let mut ys = vec![X4([0.0; LANES]); size];
         let nan = X4([f64::NAN; LANES]);
         let mut last_head = A::EMPTY;
@@ -410,9 +413,17 @@ impl<A: Aggregate> TwoStack<A> {
                 |src: &[&[f64]; LANES], k: usize| X4([src[0][k], src[1][k], src[2][k], src[3][k]]);
             // The suffixes of the blocks before, in one backward pass (as `build_tails`)...
             let mut tail = A::lanes_start(at(&before, size - 1));
-            for (j, stored) in tails.iter_mut().enumerate().rev() {
-                A::lanes_push(&mut tail, at(&before, j), recip(size - j));
-                *stored = A::lanes_store(&tail);
+            for j in (0..size).rev() {
+                A::lanes_push(
+                    &mut tail,
+                    at(&before, j),
+                    (size - 1 - j) as f64,
+                    recip(size - j),
+                );
+                let s = A::lanes_store(&tail);
+                for (f, x) in s.as_ref().iter().enumerate() {
+                    tails[f * size + j] = *x;
+                }
             }
             // ...then the own blocks' prefixes (as pushed into the back run), each merged at
             // once: row `k` of a block is the front run's rows `k + 1..` and the back run's
@@ -422,14 +433,21 @@ impl<A: Aggregate> TwoStack<A> {
             macro_rules! push {
                 ($k:expr) => {{
                     let k = $k;
-                    A::lanes_push(&mut head, at(&own, k), recip(k + 1));
+                    A::lanes_push(&mut head, at(&own, k), k as f64, recip(k + 1));
                 }};
             }
             macro_rules! row {
                 ($k:expr) => {{
                     let nt = size - 1 - $k;
-                    let t = A::lanes_load(&tails[$k + 1], nt as f64, recip(nt), &tail);
-                    output.four(&A::lanes_merge(&t, &head, recip(size)), count)
+                    let mut s = blank;
+                    for (f, x) in s.as_mut().iter_mut().enumerate() {
+                        *x = tails[f * size + $k + 1];
+                    }
+                    let t = A::lanes_load(&s, nt as f64, recip(nt), &tail);
+                    output.four(
+                        &A::lanes_merge(&t, &head, nt as f64, ($k + 1) as f64, recip(size)),
+                        count,
+                    )
                 }};
             }
             push!(0);
