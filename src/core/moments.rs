@@ -70,17 +70,16 @@ impl Finish for MeanOf {
     }
 }
 
-/// `m2 / (n - ddof)`, computed as `m2 * (1 / (n - ddof))`: the reciprocal depends on the
-/// count alone, so the rolling lanes (one count for a whole sweep) multiply instead of
-/// dividing; it is within an ulp of the quotient.
-/// NaN when the values include ±inf (the mean is then not finite), as Polars; the updates
-/// alone would give `inf` for `[1, inf]`. Branch-free: `mean - mean` is +0 for a finite
-/// mean (and the product is never -0) and NaN otherwise. (As a select, the compiler
+/// `m2 / (n - ddof)`, correctly rounded (multiplying by the reciprocal, within an ulp,
+/// measured no faster in the lanes). NaN when the values include ±inf (the mean is then
+/// not finite), as Polars; the updates alone would give `inf` for `[1, inf]`.
+/// Branch-free: `mean - mean` is +0 for a finite mean (and the quotient is never -0) and
+/// NaN otherwise. (As a select, the compiler
 /// moved the division into a branch per value, which kept the lanes from one vector.)
 #[inline(always)]
 #[allow(clippy::eq_op)] // `x - x` is meant: 0 for finite x, NaN for ±inf.
 fn variance<T: Real>(m: &Moments<2, T>, n: u64, ddof: u64) -> Option<T> {
-    (n > ddof).then(|| m.m2 * T::splat(1.0 / (n - ddof) as f64) + (m.mean - m.mean))
+    (n > ddof).then(|| m.m2 / T::splat((n - ddof) as f64) + (m.mean - m.mean))
 }
 
 /// The variance with `ddof` delta degrees of freedom: `m2 / (n - ddof)`, null while
