@@ -15,7 +15,7 @@ use pyo3_polars::derive::polars_expr;
 use crate::core::ewm::{
     EwMean, EwStd, EwVar, EwVarOptions, EwmOptions, RollingEwMean, RollingEwmOptions,
 };
-use crate::core::order::{BlockRank, RankIndex, SmallSorted, PARALLEL_MIN};
+use crate::core::order::{BlockRank, OrderIndex, RankIndex, SmallSorted, PARALLEL_MIN};
 use crate::core::parallel::{Decaying, OneThread, PrefixState, Rows};
 use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
@@ -189,39 +189,8 @@ plugin!(
         let name = "rolling_quantile";
         // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
         let single = inputs[0].dtype() == &DataType::Float32;
-        let sweep = |x: &Float64Chunked| {
-            if w < RANK_INDEX_MIN_WINDOW {
-                let build = || {
-                    RollingQuantileOf::with_index(opts.clone(), SmallSorted::default())
-                        .map(|s| s.single_precision(single))
-                };
-                let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
-                return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
-            }
-            if w <= BLOCK_RANK_MAX_WINDOW {
-                let build = |index: BlockRank| {
-                    RollingQuantileOf::with_index(opts.clone(), index)
-                        .map(|s| s.single_precision(single))
-                };
-                let blocks = |values| BlockRank::new(values, w as usize);
-                let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
-                    build(blocks(rows.non_null_values(r)))
-                });
-                return pieces
-                    .unwrap_or_else(|| sweep_f64(name, build(blocks(non_null_values(x))), x, lag));
-            }
-            let build = |index: RankIndex| {
-                RollingQuantileOf::with_index(opts.clone(), index)
-                    .map(|s| s.single_precision(single))
-            };
-            // Each piece ranks the values it sees.
-            let ranked = |r: Range<usize>, rows: &Rows| {
-                build(RankIndex::new(&rows.non_null_values(r), &OneThread))
-            };
-            let max = rank_piece_max(w);
-            parallel::window(name, x, w, lag, max, ranked)
-                .unwrap_or_else(|| sweep_f64(name, build(column_index(x)), x, lag))
-        };
+        let make = QuantileOver { opts, single };
+        let sweep = |x: &Float64Chunked| sweep_order(name, &make, x, w, lag);
         run(
             name,
             Kind::Location,
@@ -256,37 +225,72 @@ plugin!(rolling_iqr, Numeric, |inputs, kwargs: RollingIqrKwargs| {
     let name = "rolling_iqr";
     // Polars interpolates a Float32 column in f32 arithmetic: so do we, bit for bit.
     let single = inputs[0].dtype() == &DataType::Float32;
-    let sweep = |x: &Float64Chunked| {
-        if w < RANK_INDEX_MIN_WINDOW {
-            let build = || {
-                RollingIqrOf::with_index(opts.clone(), SmallSorted::default())
-                    .map(|s| s.single_precision(single))
-            };
-            let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
-            return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
-        }
-        if w <= BLOCK_RANK_MAX_WINDOW {
-            let build = |index: BlockRank| {
-                RollingIqrOf::with_index(opts.clone(), index).map(|s| s.single_precision(single))
-            };
-            let blocks = |values| BlockRank::new(values, w as usize);
-            let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
-                build(blocks(rows.non_null_values(r)))
-            });
-            return pieces
-                .unwrap_or_else(|| sweep_f64(name, build(blocks(non_null_values(x))), x, lag));
-        }
-        let build = |index: RankIndex| {
-            RollingIqrOf::with_index(opts.clone(), index).map(|s| s.single_precision(single))
-        };
-        let ranked = |r: Range<usize>, rows: &Rows| {
-            build(RankIndex::new(&rows.non_null_values(r), &OneThread))
-        };
-        parallel::window(name, x, w, lag, rank_piece_max(w), ranked)
-            .unwrap_or_else(|| sweep_f64(name, build(column_index(x)), x, lag))
-    };
+    let make = IqrOver { opts, single };
+    let sweep = |x: &Float64Chunked| sweep_order(name, &make, x, w, lag);
     run(name, Kind::Numeric, &inputs[0], Stat::Arith(&sweep))
 });
+
+/// A rolling order statistic (the quantile, the IQR) over any order-statistic index: the
+/// window size picks the index in [`sweep_order`], each statistic says how it is built.
+trait OrderOver: Sync {
+    type Over<I: OrderIndex + Send>: Kernel + Send;
+    fn over<I: OrderIndex + Send>(&self, index: I) -> Result<Self::Over<I>, StatError>;
+}
+
+struct QuantileOver {
+    opts: RollingQuantileOptions,
+    single: bool,
+}
+
+impl OrderOver for QuantileOver {
+    type Over<I: OrderIndex + Send> = RollingQuantileOf<I>;
+    fn over<I: OrderIndex + Send>(&self, index: I) -> Result<RollingQuantileOf<I>, StatError> {
+        RollingQuantileOf::with_index(self.opts.clone(), index)
+            .map(|s| s.single_precision(self.single))
+    }
+}
+
+struct IqrOver {
+    opts: RollingIqrOptions,
+    single: bool,
+}
+
+impl OrderOver for IqrOver {
+    type Over<I: OrderIndex + Send> = RollingIqrOf<I>;
+    fn over<I: OrderIndex + Send>(&self, index: I) -> Result<RollingIqrOf<I>, StatError> {
+        RollingIqrOf::with_index(self.opts.clone(), index).map(|s| s.single_precision(self.single))
+    }
+}
+
+/// A rolling order statistic over `x`, on the index its window of `w` rows calls for: a
+/// sorted array for small windows, block ranks up to [`BLOCK_RANK_MAX_WINDOW`], the
+/// column's ranks above (each parallel piece ranking the values it sees).
+fn sweep_order<M: OrderOver>(
+    name: &str,
+    make: &M,
+    x: &Float64Chunked,
+    w: u64,
+    lag: usize,
+) -> PolarsResult<Float64Chunked> {
+    if w < RANK_INDEX_MIN_WINDOW {
+        let build = || make.over(SmallSorted::default());
+        let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
+        return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
+    }
+    if w <= BLOCK_RANK_MAX_WINDOW {
+        let blocks = |values| BlockRank::new(values, w as usize);
+        let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
+            make.over(blocks(rows.non_null_values(r)))
+        });
+        return pieces
+            .unwrap_or_else(|| sweep_f64(name, make.over(blocks(non_null_values(x))), x, lag));
+    }
+    let ranked = |r: Range<usize>, rows: &Rows| {
+        make.over(RankIndex::new(&rows.non_null_values(r), &OneThread))
+    };
+    parallel::window(name, x, w, lag, rank_piece_max(w), ranked)
+        .unwrap_or_else(|| sweep_f64(name, make.over(column_index(x)), x, lag))
+}
 
 /// The whole-column rank index over the non-null values of `x`.
 fn column_index(x: &Float64Chunked) -> RankIndex {
