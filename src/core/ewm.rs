@@ -860,10 +860,10 @@ impl EwVar {
     /// [`Kernel::run_dense`] with `post` applied to each output (the square root for
     /// [`EwStd`]), each value shown to `watch` as well. Row by row until the weights
     /// `(Σw, Σw²)` have reached their fixed point (after a few hundred values) and outputs
-    /// are due and valid; then the fraction `f` and the unbiasing factor are the same on every row and the rest of the run is the
-    /// bare recursion of the mean and the variance: the same operations as
-    /// [`Kernel::update`], so the same numbers bit for bit, without the weights, the count
-    /// and the validity per row.
+    /// are due and valid; then the fraction `f` and the unbiasing factor are the same on
+    /// every row and the rest of the run is the bare recursion of the mean and the
+    /// variance: the same operations as [`Kernel::update`], so the same numbers bit for
+    /// bit, without the weights, the count and the validity per row.
     #[inline(always)]
     fn run_dense_then<W: Watch>(
         &mut self,

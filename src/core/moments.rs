@@ -74,8 +74,8 @@ impl Finish for MeanOf {
 /// measured no faster in the lanes). NaN when the values include ±inf (the mean is then
 /// not finite), as Polars; the updates alone would give `inf` for `[1, inf]`.
 /// Branch-free: `mean - mean` is +0 for a finite mean (and the quotient is never -0) and
-/// NaN otherwise. (As a select, the compiler
-/// moved the division into a branch per value, which kept the lanes from one vector.)
+/// NaN otherwise. (As a select, the compiler moved the division into a branch per value,
+/// which kept the lanes from one vector.)
 #[inline(always)]
 #[allow(clippy::eq_op)] // `x - x` is meant: 0 for finite x, NaN for ±inf.
 fn variance<T: Real>(m: &Moments<2, T>, n: u64, ddof: u64) -> Option<T> {

@@ -386,8 +386,8 @@ impl<A: Aggregate> TwoStack<A> {
         let blank = A::lanes_store(&A::lanes_start(X4([0.0; LANES])));
         // Per position: the four lanes' suffix summaries (rows `j..`), one array per field
         // (field `f` of position `j` at `tails[f * size + j]`: with a `Stored` per position,
-        // the compiler split the backward pass's lanes into scalars and halves, and it ran
-        // ~25% slower), and the outputs.
+        // the compiler split the backward pass's lanes into scalars and halves, and the
+        // variance ran ~20% slower), and the outputs.
         let fields = blank.as_ref().len();
         let mut tails = vec![X4([0.0; LANES]); fields * size];
         let mut ys = vec![X4([0.0; LANES]); size];
