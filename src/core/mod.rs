@@ -14,6 +14,7 @@ pub mod moments;
 pub mod order;
 pub mod parallel;
 pub mod quantile;
+pub mod ring;
 pub mod snapshot;
 pub mod sweep;
 pub mod two_stack;

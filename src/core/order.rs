@@ -351,6 +351,10 @@ mod tests {
 
 /// What the exact quantiles need from an order-statistic index.
 pub trait OrderIndex: Clone {
+    /// True for an index of the values alone (no row positions): its state is then set by
+    /// the multiset it holds, whatever the calls that built it, so a sweep may skip calls
+    /// (e.g. slide a window elsewhere, then `replace` the first rows by the last).
+    const BY_VALUE: bool = false;
     fn insert(&mut self, x: f64);
     /// Remove one copy of `x`; false when it is not there.
     fn remove(&mut self, x: f64) -> bool;
@@ -376,6 +380,8 @@ pub trait OrderIndex: Clone {
 }
 
 impl OrderIndex for SortedMultiset {
+    const BY_VALUE: bool = true;
+
     #[inline]
     fn insert(&mut self, x: f64) {
         SortedMultiset::insert(self, x)
@@ -415,6 +421,8 @@ impl SmallSorted {
 }
 
 impl OrderIndex for SmallSorted {
+    const BY_VALUE: bool = true;
+
     #[inline(always)]
     fn insert(&mut self, x: f64) {
         let k = key(x);
@@ -527,6 +535,8 @@ impl Adaptive {
 }
 
 impl OrderIndex for Adaptive {
+    const BY_VALUE: bool = true;
+
     #[inline]
     fn insert(&mut self, x: f64) {
         match self {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{decoded, ensure};
 use super::order::{Adaptive, OrderIndex, SortedMultiset};
+use super::ring::{self, RowOutput};
 use super::sweep::Running;
 use super::window::{Fifo, Span, Window, Windowed};
 use super::{Kernel, Merge, OptionValue, StatError, Statistic};
@@ -270,8 +271,12 @@ impl<I: OrderIndex> OrderRows<I> {
     /// The rows `n..` of a dense run `values` through a full window of `n` rows, after rows
     /// `..n` went through row by row: each row's leaving value is then `n` rows back in the
     /// run itself, so the set takes the same `replace` calls as through the row FIFO (the same
-    /// state, bit for bit) without the FIFO; `output(set)` is each row's value (all valid, or
+    /// state, bit for bit) without the FIFO; `output` gives each row's value (all valid, or
     /// all null when `valid` is false). The FIFO is then set to the run's last `n` rows.
+    ///
+    /// Small windows of an index of values slide in [`ring::slide`] instead (the same
+    /// outputs, bit for bit); the set then goes from the run's first `n` values to its last
+    /// `n` in `n` replacements, which leaves the same state.
     #[inline(always)]
     fn slide(
         &mut self,
@@ -279,14 +284,31 @@ impl<I: OrderIndex> OrderRows<I> {
         values: &[f64],
         valid: bool,
         out: &mut Running,
-        mut output: impl FnMut(&mut I) -> f64,
+        output: &impl RowOutput,
     ) {
         let set = &mut self.set;
         let tail = &values[n..];
+        let last = &values[values.len() - n..];
+        if valid
+            && I::BY_VALUE
+            && n <= ring::RING_MAX
+            && tail.len() >= n
+            && ring::slide(values, n, output, out.spare_rows(tail.len()))
+        {
+            // SAFETY: `ring::slide` returned true: it wrote all `tail.len()` rows.
+            unsafe { out.commit_valid(tail.len()) };
+            values[..n]
+                .iter()
+                .zip(last)
+                .for_each(|(&old, &x)| set.replace(old, x));
+            self.rows.clear();
+            self.rows.extend(last.iter().map(|&x| Some(x)));
+            return;
+        }
         if valid {
             out.extend_valid(tail.iter().zip(values).map(|(&x, &old)| {
                 set.replace(old, x);
-                output(set)
+                output.eval(&mut Ranked(set))
             }));
         } else {
             tail.iter()
@@ -295,8 +317,44 @@ impl<I: OrderIndex> OrderRows<I> {
             out.extend(tail.iter().map(|_| None));
         }
         self.rows.clear();
-        self.rows
-            .extend(values[values.len() - n..].iter().map(|&x| Some(x)));
+        self.rows.extend(last.iter().map(|&x| Some(x)));
+    }
+}
+
+/// A rolling quantile's output: its plan, in double or single precision.
+struct QuantileRow {
+    plan: Plan,
+    single: bool,
+}
+
+impl RowOutput for QuantileRow {
+    #[inline(always)]
+    fn eval<S: Select>(&self, sel: &mut S) -> f64 {
+        if self.single {
+            self.plan.eval32(sel)
+        } else {
+            self.plan.eval(sel)
+        }
+    }
+}
+
+/// A rolling IQR's output: the difference of two plans' values, in double or single
+/// precision.
+struct IqrRow {
+    hi: Plan,
+    lo: Plan,
+    single: bool,
+}
+
+impl RowOutput for IqrRow {
+    #[inline(always)]
+    fn eval<S: Select>(&self, sel: &mut S) -> f64 {
+        if self.single {
+            let hi = self.hi.eval32(sel) as f32;
+            f64::from(hi - self.lo.eval32(sel) as f32)
+        } else {
+            self.hi.eval(sel) - self.lo.eval(sel)
+        }
     }
 }
 
@@ -438,16 +496,35 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
         let plan = self.plan.get(n, self.opts.q, self.opts.interpolation);
         let valid = n as u64 >= self.opts.min_samples;
         let rows = self.window.rows_mut();
-        // One loop per kind of plan, each with its arithmetic inlined.
-        // (The plan is built inside each closure, so that its kind is a constant there.)
+        // One loop per kind of plan and precision, each with its arithmetic inlined (the
+        // plan is built in each arm, so that its kind is a constant there).
+        let single = self.single;
         macro_rules! slide {
-            ($plan:expr) => {{
-                if self.single {
-                    rows.slide(n, values, valid, out, move |s| $plan.eval32(&mut Ranked(s)));
+            ($plan:expr) => {
+                if single {
+                    rows.slide(
+                        n,
+                        values,
+                        valid,
+                        out,
+                        &QuantileRow {
+                            plan: $plan,
+                            single: true,
+                        },
+                    )
                 } else {
-                    rows.slide(n, values, valid, out, move |s| $plan.eval(&mut Ranked(s)));
+                    rows.slide(
+                        n,
+                        values,
+                        valid,
+                        out,
+                        &QuantileRow {
+                            plan: $plan,
+                            single: false,
+                        },
+                    )
                 }
-            }};
+            };
         }
         match plan {
             Plan::At(i) => slide!(Plan::At(i)),
@@ -662,14 +739,29 @@ impl<I: OrderIndex> RollingIqrOf<I> {
         let valid = n as u64 >= self.opts.min_samples;
         let rows = self.window.rows_mut();
         if self.single {
-            rows.slide(n, values, valid, out, |s| {
-                let hi = hi.eval32(&mut Ranked(&mut *s)) as f32;
-                f64::from(hi - lo.eval32(&mut Ranked(s)) as f32)
-            });
+            rows.slide(
+                n,
+                values,
+                valid,
+                out,
+                &IqrRow {
+                    hi,
+                    lo,
+                    single: true,
+                },
+            );
         } else {
-            rows.slide(n, values, valid, out, |s| {
-                hi.eval(&mut Ranked(&mut *s)) - lo.eval(&mut Ranked(s))
-            });
+            rows.slide(
+                n,
+                values,
+                valid,
+                out,
+                &IqrRow {
+                    hi,
+                    lo,
+                    single: false,
+                },
+            );
         }
     }
 
@@ -1484,6 +1576,13 @@ mod tests {
         // Runs of ~200 values between nulls, and one long run with a null near the end.
         dense_runs_equal_row_by_row_updates_on(&awkward_column(1500, 5, 211));
         dense_runs_equal_row_by_row_updates_on(&awkward_column(1500, 8, 1400));
+        // Without NaN, so that small windows slide in the ring (`ring::slide` declines a run
+        // with a NaN).
+        for (seed, null_every) in [(5, 211), (8, 1400)] {
+            let xs = awkward_column(1500, seed, null_every);
+            let no_nan: Vec<_> = xs.iter().map(|x| x.filter(|v| !v.is_nan())).collect();
+            dense_runs_equal_row_by_row_updates_on(&no_nan);
+        }
     }
 
     fn dense_runs_equal_row_by_row_updates_on(xs: &[Option<f64>]) {
