@@ -15,9 +15,9 @@
 //! by 1e2 in the variance. Here every output is the merge of two summaries built from the
 //! values now in the window, so nothing of a departed value remains. The price, once whole
 //! blocks run in vector lanes ([`TwoStack::run_blocks`]), measured by `make bench` on
-//! 2026-12-01 18:09 UTC (2M rows, W = 10 / 1000): rolling variance 0.97x / 1.02x
-//! bottleneck's add/subtract window (0.89-1.00x / 0.82-1.02x over three runs that day), the
-//! standard deviation 0.92x / 0.86x, and a fifth of Polars' time.
+//! 2026-12-01 20:50 UTC (2M rows, W = 10 / 1000): rolling variance 0.84x / 0.83x
+//! bottleneck's add/subtract window (0.82-1.02x over four runs that day), the standard
+//! deviation 0.83x / 0.70x, and a fifth of Polars' time.
 
 use serde::{Deserialize, Serialize};
 
