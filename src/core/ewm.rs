@@ -2275,7 +2275,7 @@ mod dense_run_tests {
                     if null_rate > 0 && r() % 1000 < null_rate {
                         return None;
                     }
-                    if special > 0 && r() % special == 0 {
+                    if special > 0 && r().is_multiple_of(special) {
                         return Some(
                             [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0]
                                 [r() as usize % 5],

@@ -45,7 +45,7 @@ impl Running {
             slot.write(y.unwrap_or(0.0));
             word |= (y.is_some() as u64) << (start % 64 + i);
         }
-        if head > 0 && (start + head) % 64 == 0 {
+        if head > 0 && (start + head).is_multiple_of(64) {
             self.words.push(word);
             word = 0;
         }
@@ -118,7 +118,7 @@ impl Running {
             let take = (64 - bit).min(end - row);
             word |= (u64::MAX >> (64 - take)) << bit;
             row += take;
-            if row % 64 == 0 {
+            if row.is_multiple_of(64) {
                 self.words.push(word);
                 word = 0;
             }

@@ -829,7 +829,7 @@ mod tests {
                 use std::hash::{Hash, Hasher};
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 format!("{a:?} {n}").hash(&mut h);
-                (n % 3 != 0).then_some((h.finish() >> 11) as f64)
+                (!n.is_multiple_of(3)).then_some((h.finish() >> 11) as f64)
             };
             let mut fast = TwoStack::<A>::new();
             let mut slow = TwoStack::<A>::new();
