@@ -253,7 +253,7 @@ mod tests {
                 a.insert(x);
                 m.insert(x);
                 held.push(x);
-            } else if r % 3 == 0 {
+            } else if r.is_multiple_of(3) {
                 let old = held.swap_remove((state >> 8) as usize % held.len());
                 a.replace(old, x);
                 m.remove(old);
@@ -351,9 +351,12 @@ mod tests {
 
 /// What the exact quantiles need from an order-statistic index.
 pub trait OrderIndex: Clone {
-    /// True for an index of the values alone (no row positions): its state is then set by
-    /// the multiset it holds, whatever the calls that built it, so a sweep may skip calls
-    /// (e.g. slide a window elsewhere, then `replace` the first rows by the last).
+    /// True for an index of the values alone (no row positions): its answers then depend on
+    /// the multiset it holds only, whatever the calls that built it, so a sweep may skip
+    /// calls (slide a small window elsewhere, then `replace` its first rows by its last).
+    /// Its state is the same too while it holds few values (the sorted array; the
+    /// multiset's single block; `Adaptive`'s small form, below its switch at 192 values):
+    /// larger sets may differ in layout by history (block splits, `Adaptive`'s hysteresis).
     const BY_VALUE: bool = false;
     fn insert(&mut self, x: f64);
     /// Remove one copy of `x`; false when it is not there.

@@ -1578,10 +1578,16 @@ mod tests {
         dense_runs_equal_row_by_row_updates_on(&awkward_column(1500, 8, 1400));
         // Without NaN, so that small windows slide in the ring (`ring::slide` declines a run
         // with a NaN).
+        let before = crate::core::ring::RUNS.with(|runs| runs.get());
         for (seed, null_every) in [(5, 211), (8, 1400)] {
             let xs = awkward_column(1500, seed, null_every);
             let no_nan: Vec<_> = xs.iter().map(|x| x.filter(|v| !v.is_nan())).collect();
             dense_runs_equal_row_by_row_updates_on(&no_nan);
+        }
+        let runs = crate::core::ring::RUNS.with(|runs| runs.get()) - before;
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            assert!(runs > 100, "the ring ran {runs} times");
         }
     }
 
@@ -1637,19 +1643,32 @@ mod tests {
             let s = single;
             check!(rq(rank()).single_precision(s), "rank");
             check!(ri(rank()).single_precision(s), "iqr rank");
-            check!(
+            // The indexes of values alone: the whole window left behind is the same, too.
+            macro_rules! check_state {
+                ($make:expr, $what:expr) => {{
+                    check!($make, $what);
+                    let mut slow = $make;
+                    run_options(&mut slow, xs);
+                    let mut fast = $make;
+                    swept(&mut fast, xs, cuts);
+                    // Through `Debug`, where NaN rows equal (`PartialEq` says NaN != NaN).
+                    let (a, b) = (format!("{:?}", slow.window), format!("{:?}", fast.window));
+                    assert!(a == b, "{} state, w={w:?}\n{a}\n{b}", $what);
+                }};
+            }
+            check_state!(
                 RollingQuantileOf::with_index(qopts.clone(), SmallSorted::default())
                     .unwrap()
                     .single_precision(s),
                 "small"
             );
-            check!(
+            check_state!(
                 RollingQuantileOf::with_index(qopts.clone(), Adaptive::default())
                     .unwrap()
                     .single_precision(s),
                 "adaptive"
             );
-            check!(
+            check_state!(
                 RollingIqrOf::with_index(iopts.clone(), SmallSorted::default())
                     .unwrap()
                     .single_precision(s),

@@ -41,7 +41,8 @@ pub trait RowOutput {
 /// row `t` (`t >= n`) replaces `values[t - n]` by `values[t]` and writes
 /// `output.eval(window)` to `dst[t - n]`. Returns false, having written nothing, where the
 /// ring does not apply: `n` outside `1..=RING_MAX`, `dst` not `values.len() - n` long, a
-/// NaN among the values, or a CPU without AVX2.
+/// NaN among the values, a CPU without AVX2, or subnormals flushed to zero
+/// ([`subnormals_kept`]).
 pub fn slide(
     values: &[f64],
     n: usize,
@@ -53,8 +54,11 @@ pub fn slide(
         && values.len() >= n
         && dst.len() == values.len() - n
         && std::arch::is_x86_feature_detected!("avx2")
+        && subnormals_kept()
         && !has_nan(values)
     {
+        #[cfg(test)]
+        RUNS.with(|runs| runs.set(runs.get() + 1));
         // SAFETY: the CPU has AVX2 (checked just above).
         unsafe {
             match n.div_ceil(4) {
@@ -72,6 +76,26 @@ pub fn slide(
     }
     let _ = (values, n, output, dst);
     false
+}
+
+// Runs of [`slide`] on this thread (the tests check that the ring did run).
+#[cfg(test)]
+thread_local! {
+    pub(crate) static RUNS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Whether the floating-point unit keeps subnormals: neither treats subnormal inputs as zero
+/// (DAZ) nor flushes subnormal results to zero (FTZ), flags that some native libraries set
+/// when loaded. The ring compares and adds floats, where the sorted array compares integer
+/// keys, so under either flag the two would disagree on subnormals.
+#[cfg(target_arch = "x86_64")]
+fn subnormals_kept() -> bool {
+    const DAZ: u32 = 1 << 6;
+    const FTZ: u32 = 1 << 15;
+    // SAFETY: reading the MXCSR register (SSE, in every x86-64 CPU) has no side effect.
+    #[allow(deprecated)]
+    let csr = unsafe { std::arch::x86_64::_mm_getcsr() };
+    csr & (DAZ | FTZ) == 0
 }
 
 /// Whether any value is NaN: 64 values at a time without an early exit, which vectorises.
@@ -222,6 +246,8 @@ mod tests {
             f64::MAX,
             -f64::MIN_POSITIVE,
             5e-324,
+            -5e-324,
+            f64::MIN_POSITIVE / 3.0,
         ];
         for n in 1..=RING_MAX {
             for ties in [false, true] {
