@@ -568,11 +568,8 @@ impl<I: OrderIndex> RollingQuantileOf<I> {
             return None;
         }
         let plan = self.plan.get(n, self.opts.q, self.opts.interpolation);
-        Some(if self.single {
-            plan.eval32(&mut Ranked(set))
-        } else {
-            plan.eval(&mut Ranked(set))
-        })
+        let single = self.single;
+        Some(QuantileRow { plan, single }.eval(&mut Ranked(set)))
     }
 }
 
@@ -777,12 +774,8 @@ impl<I: OrderIndex> RollingIqrOf<I> {
             self.plans[1].get(n, self.opts.q_sup, how),
             self.plans[0].get(n, self.opts.q_inf, how),
         );
-        Some(if self.single {
-            let hi = hi.eval32(&mut Ranked(&mut *set)) as f32;
-            f64::from(hi - lo.eval32(&mut Ranked(set)) as f32)
-        } else {
-            hi.eval(&mut Ranked(&mut *set)) - lo.eval(&mut Ranked(set))
-        })
+        let single = self.single;
+        Some(IqrRow { hi, lo, single }.eval(&mut Ranked(set)))
     }
 }
 
