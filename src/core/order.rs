@@ -14,6 +14,8 @@
 //! Values are stored as `u64` keys whose unsigned order is the float order with NaN above
 //! +inf (Polars' order for quantiles) and -0.0 equal to +0.0.
 
+use std::borrow::Cow;
+
 use super::parallel::Fork;
 use super::sweep::big_vec;
 
@@ -917,8 +919,9 @@ impl OrderIndex for RankIndex {
 /// Values are taken by position: `insert` takes the next value of the column, `remove` the
 /// oldest one still present (the `x` arguments are not looked at).
 #[derive(Debug, Clone)]
-pub struct BlockRank {
-    values: Vec<f64>,
+pub struct BlockRank<'a> {
+    /// Borrowed from the column when it is one chunk without nulls.
+    values: Cow<'a, [f64]>,
     /// Block size: at least the most values the window holds.
     b: usize,
     /// Position of the first value of the current pair of blocks.
@@ -941,10 +944,11 @@ pub struct BlockRank {
     cursors: [Cursor; 2],
 }
 
-impl BlockRank {
+impl<'a> BlockRank<'a> {
     /// Index for `values` (the non-null values of the column, in row order) under a window
     /// holding at most `most` of them at a time.
-    pub fn new(values: Vec<f64>, most: usize) -> Self {
+    pub fn new(values: impl Into<Cow<'a, [f64]>>, most: usize) -> Self {
+        let values = values.into();
         let b = most.max(32).next_power_of_two();
         debug_assert!(b < 1 << 40, "positions live below the radix sort's bits");
         let mut index = BlockRank {
@@ -1119,7 +1123,7 @@ impl BlockRank {
     }
 }
 
-impl RankCursors for BlockRank {
+impl RankCursors for BlockRank<'_> {
     #[inline(always)]
     fn cursors(&mut self) -> &mut [Cursor; 2] {
         &mut self.cursors
@@ -1161,7 +1165,7 @@ impl RankCursors for BlockRank {
     }
 }
 
-impl OrderIndex for BlockRank {
+impl OrderIndex for BlockRank<'_> {
     fn values_hint(&self) -> usize {
         self.values.len()
     }

@@ -21,6 +21,7 @@
 //! Pass 1 must cost well below a sweep (the speed-up on two threads is `2 - pass1 / sweep`):
 //! see [`PrefixState`] for how each statistic computes it.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::aggregate::{Aggregate, Extremes, Highest, Largest, Lowest, Moments, Sum};
@@ -181,18 +182,28 @@ impl<'a> Rows<'a> {
         });
     }
 
-    /// The non-null values of rows `range`, in row order.
-    pub fn non_null_values(&self, range: Range<usize>) -> Vec<f64> {
+    /// The non-null values of rows `range`, in row order: borrowed when the range lies in
+    /// one segment without nulls, else copied.
+    pub fn non_null_values(&self, range: Range<usize>) -> Cow<'a, [f64]> {
+        let mut parts = Vec::with_capacity(1);
+        self.each(range.clone(), |seg| parts.push(seg));
+        if let [seg] = parts[..] {
+            if seg.valid.is_none() {
+                return Cow::Borrowed(seg.values);
+            }
+        }
         let mut out = Vec::with_capacity(range.len());
-        self.each(range, |seg| match seg.valid {
-            None => out.extend_from_slice(seg.values),
-            Some(_) => out.extend(
-                (0..seg.values.len())
-                    .filter(|&i| seg.is_valid(i))
-                    .map(|i| seg.values[i]),
-            ),
-        });
-        out
+        for seg in parts {
+            match seg.valid {
+                None => out.extend_from_slice(seg.values),
+                Some(_) => out.extend(
+                    (0..seg.values.len())
+                        .filter(|&i| seg.is_valid(i))
+                        .map(|i| seg.values[i]),
+                ),
+            }
+        }
+        Cow::Owned(out)
     }
 
     /// The state of `fresh` after rows `range` (pass 1: no outputs).

@@ -25,7 +25,7 @@ use crate::core::window::Span;
 use crate::core::{Kernel, StatError};
 use dtypes::{output_field, run, Kind, Stat};
 use serde::Deserialize;
-use series::{non_null_values, polars_err, run_f64};
+use series::{non_null_slice, non_null_values, polars_err, run_f64};
 
 /// Declares the plugin `$name`: its output dtype is `Kind::$kind`'s for its input (one
 /// output-type function per plugin, so that a dtype error names the function), and its
@@ -278,12 +278,20 @@ fn sweep_order<M: OrderOver>(
         return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
     }
     if w <= BLOCK_RANK_MAX_WINDOW {
-        let blocks = |values| BlockRank::new(values, w as usize);
+        let most = w as usize;
+        // A piece's index owns its values (it outlives the pieces' view of the column); one
+        // pass borrows the column's, when it is one chunk without nulls.
         let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
-            make.over(blocks(rows.non_null_values(r)))
+            make.over(BlockRank::new(rows.non_null_values(r).into_owned(), most))
         });
-        return pieces
-            .unwrap_or_else(|| sweep_f64(name, make.over(blocks(non_null_values(x))), x, lag));
+        return pieces.unwrap_or_else(|| {
+            sweep_f64(
+                name,
+                make.over(BlockRank::new(non_null_slice(x), most)),
+                x,
+                lag,
+            )
+        });
     }
     let ranked = |r: Range<usize>, rows: &Rows| {
         make.over(RankIndex::new(&rows.non_null_values(r), &OneThread))
