@@ -21,6 +21,7 @@ use crate::core::quantile::{
     Interpolation, Iqr, IqrOptions, Method, Quantile, QuantileOptions, RollingIqrOf,
     RollingIqrOptions, RollingQuantileOf, RollingQuantileOptions,
 };
+use crate::core::ring;
 use crate::core::window::Span;
 use crate::core::{Kernel, StatError};
 use dtypes::{output_field, run, Kind, Stat};
@@ -263,8 +264,9 @@ impl OrderOver for IqrOver {
 }
 
 /// A rolling order statistic over `x`, on the index its window of `w` rows calls for: a
-/// sorted array for small windows, block ranks up to [`BLOCK_RANK_MAX_WINDOW`], the
-/// column's ranks above (each parallel piece ranking the values it sees).
+/// sorted array below [`BLOCK_RANK_MIN_WINDOW`] (whose sweeps slide in registers), block
+/// ranks up to [`BLOCK_RANK_MAX_WINDOW`], the column's ranks above (each parallel piece
+/// ranking the values it sees).
 fn sweep_order<M: OrderOver>(
     name: &str,
     make: &M,
@@ -272,7 +274,7 @@ fn sweep_order<M: OrderOver>(
     w: u64,
     lag: usize,
 ) -> PolarsResult<Float64Chunked> {
-    if w < RANK_INDEX_MIN_WINDOW {
+    if w < BLOCK_RANK_MIN_WINDOW {
         let build = || make.over(SmallSorted::default());
         let pieces = parallel::window(name, x, w, lag, usize::MAX, |_, _| build());
         return pieces.unwrap_or_else(|| sweep_f64(name, build(), x, lag));
@@ -313,11 +315,20 @@ fn rank_piece_max(w: u64) -> usize {
     PARALLEL_MIN.saturating_sub(w.saturating_add(1))
 }
 
-/// Below this window a plain sorted array wins: the rank index pays ~14 ns per value to rank
-/// the column, and its bit scans lengthen as a small window spreads over many ranks.
-/// Measured on 2M normal values (ns/row, sorted array vs rank index): W=64 35 vs 72,
-/// W=128 50 vs 64, W=200 68 vs 72, W=300 93 vs 62.
+/// Below this many values (cumulative quantiles, time windows) a plain sorted array wins:
+/// the whole-column rank index pays ~14 ns per value to rank the column, and its bit scans
+/// lengthen as a small window spreads over many ranks. Measured on 2M normal values (ns/row,
+/// sorted array vs rank index): W=64 35 vs 72, W=128 50 vs 64, W=200 68 vs 72, W=300 93
+/// vs 62.
 pub(crate) const RANK_INDEX_MIN_WINDOW: u64 = 200;
+
+/// From this window of rows on, rolling quantiles rank the column block by block
+/// ([`BlockRank`]); below, a sorted array, whose full windows of up to
+/// [`ring::RING_MAX`] rows slide in AVX2 registers. The block ranks cost about the same at
+/// any size, the sorted array grows with the window: measured on 2M normal values, core,
+/// median, best of 5 (ns/row, sorted array vs block ranks): W=33 34-37 vs 35-41, W=40 36-47
+/// vs 33-48, W=64 47 vs 34, W=100 61 vs 34, W=150 82 vs 35, W=199 104 vs 35.
+const BLOCK_RANK_MIN_WINDOW: u64 = ring::RING_MAX as u64 + 1;
 
 /// Up to this window the rank index is built block by block ([`BlockRank`]: each block of
 /// the column sorted on its own, the window a bitset in L1 cache), beyond it over the whole
