@@ -1493,6 +1493,16 @@ mod rank_tests {
     use super::*;
     use crate::core::parallel::{OneThread, TwoThreads};
 
+    /// A linear congruential generator from `seed`: its upper 31 bits per call.
+    fn lcg(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        }
+    }
+
     /// `rank` gives what a stable sort by key gives: ranks by position, keys in order.
     fn assert_ranked(xs: &[f64]) {
         let (ranks, keys) = rank(xs, &OneThread);
@@ -1508,13 +1518,7 @@ mod rank_tests {
 
     #[test]
     fn rank_index_matches_sorted_multiset_on_a_sliding_window() {
-        let mut seed = 7u64;
-        let mut rnd = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            seed >> 33
-        };
+        let mut rnd = lcg(7);
         for (n, w, spread) in [
             (3000usize, 1usize, 50u64),
             (3000, 7, 5),
@@ -1566,13 +1570,8 @@ mod rank_tests {
     /// pass) and long ones (values close together: past the budget, runs sorted one by one).
     #[test]
     fn runs_end_in_full_key_order() {
-        let mut seed = 3u64;
-        let mut rnd = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut next = lcg(3);
+        let mut rnd = move || next() as f64 / (1u64 << 31) as f64;
         for (n, centre, spread) in [
             (1024usize, 0.0, 3.0),
             (1024, 1000.0, 1e-9),
@@ -1597,13 +1596,7 @@ mod rank_tests {
     /// close together (long runs in the block sort), and two quantiles at once.
     #[test]
     fn block_rank_matches_sorted_multiset_on_a_sliding_window() {
-        let mut seed = 11u64;
-        let mut rnd = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            seed >> 33
-        };
+        let mut rnd = lcg(11);
         for (n, w, kind) in [
             (3000usize, 1usize, 0),
             (3000, 7, 0),
