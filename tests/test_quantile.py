@@ -69,7 +69,8 @@ def data() -> pl.Series:
 
 
 @pytest.mark.parametrize("how", METHODS)
-@pytest.mark.parametrize("window", [1, 2, 3, 10, 1000, 5000])
+# 33 to 199 rows: block ranks of small blocks (the sorted array below, with its register ring).
+@pytest.mark.parametrize("window", [1, 2, 3, 10, 32, 33, 64, 100, 199, 1000, 5000])
 @pytest.mark.parametrize("center", [False, True])
 def test_rolling_matches_polars(data: pl.Series, how: Any, window: int, center: bool) -> None:
     if how == "midpoint" and not POLARS_2:
@@ -113,7 +114,7 @@ def test_rolling_with_nulls_and_nan_matches_reference(how: Any, center: bool) ->
         for i in range(300)
     ]
     s = chunked(xs, 3)
-    for window, min_samples in [(1, 1), (4, 2), (9, 9), (50, 1), (400, 3)]:
+    for window, min_samples in [(1, 1), (4, 2), (9, 9), (50, 1), (64, 5), (150, 1), (400, 3)]:
         for q in (0.0, 0.33, 0.5, 1.0):
             ours = pl.select(
                 pss.rolling_quantile(
@@ -341,7 +342,7 @@ def test_dtypes_empty_and_all_null(dtype: pl.DataType) -> None:
 
 
 @pytest.mark.parametrize("how", ["linear", "midpoint", "nearest"])
-@pytest.mark.parametrize("window", [3, 10, 400])
+@pytest.mark.parametrize("window", [3, 10, 64, 150, 400])
 def test_float32_interpolation_is_polars_bit_for_bit(how: Interpolation, window: int) -> None:
     """Polars interpolates a Float32 column in f32 arithmetic; so do the quantile plugins
     (a quantile of the f32 values computed in f64 and rounded once can be 1 ulp away)."""

@@ -949,7 +949,8 @@ impl<'a> BlockRank<'a> {
     /// holding at most `most` of them at a time.
     pub fn new(values: impl Into<Cow<'a, [f64]>>, most: usize) -> Self {
         let values = values.into();
-        let b = most.max(32).next_power_of_two();
+        // The window never holds more values than the column has (short `.over()` groups).
+        let b = most.min(values.len()).max(32).next_power_of_two();
         debug_assert!(b < 1 << 40, "positions live below the radix sort's bits");
         let mut index = BlockRank {
             values,
@@ -1604,6 +1605,9 @@ mod rank_tests {
             (9000, 1000, 2),
             (6000, 1024, 1),
             (3000, 2000, 0),
+            (4000, 50, 1),
+            (4000, 100, 1),
+            (300, 1000, 2),
         ] {
             let xs: Vec<f64> = (0..n)
                 .map(|_| match kind {

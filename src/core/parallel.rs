@@ -917,6 +917,40 @@ mod tests {
         }
     }
 
+    /// `non_null_values` of any range is the range's non-null values in row order; a range
+    /// inside one segment without nulls is borrowed (at its offset), any other is copied.
+    #[test]
+    fn non_null_values_of_any_range() {
+        let opts: Vec<Option<f64>> = (0..40)
+            .map(|i| (i % 7 != 3 || !(10..30).contains(&i)).then_some(i as f64))
+            .collect();
+        let col = Column::new(opts.clone());
+        for cuts in [&[][..], &[10, 30], &[5, 10, 20, 30, 35], &[1, 2, 3]] {
+            let rows = col.rows(cuts);
+            for start in 0..=40 {
+                for end in start..=40 {
+                    let want: Vec<f64> = opts[start..end].iter().flatten().copied().collect();
+                    let got = rows.non_null_values(start..end);
+                    assert_eq!(*got, want[..], "cuts={cuts:?} {start}..{end}");
+                    let mut bounds = vec![0];
+                    bounds.extend_from_slice(cuts);
+                    bounds.push(40);
+                    let one_dense = bounds.windows(2).any(|w| {
+                        w[0] <= start
+                            && end <= w[1]
+                            && start < end
+                            && opts[w[0]..w[1]].iter().all(Option::is_some)
+                    });
+                    assert_eq!(
+                        matches!(got, Cow::Borrowed(_)),
+                        one_dense,
+                        "cuts={cuts:?} {start}..{end}"
+                    );
+                }
+            }
+        }
+    }
+
     fn lcg(seed: u64) -> impl FnMut() -> f64 {
         let mut s = seed;
         move || {

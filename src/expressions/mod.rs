@@ -281,8 +281,9 @@ fn sweep_order<M: OrderOver>(
     }
     if w <= BLOCK_RANK_MAX_WINDOW {
         let most = w as usize;
-        // A piece's index owns its values (it outlives the pieces' view of the column); one
-        // pass borrows the column's, when it is one chunk without nulls.
+        // A piece's index owns its values: `parallel::window`'s builder takes the rows for
+        // any lifetime, so what it builds cannot borrow them. One pass borrows the column's
+        // values when it is one chunk without nulls.
         let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
             make.over(BlockRank::new(rows.non_null_values(r).into_owned(), most))
         });
