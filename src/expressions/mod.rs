@@ -26,7 +26,7 @@ use crate::core::window::Span;
 use crate::core::{Kernel, StatError};
 use dtypes::{output_field, run, Kind, Stat};
 use serde::Deserialize;
-use series::{non_null_slice, non_null_values, polars_err, run_f64};
+use series::{non_null_values, polars_err, run_f64};
 
 /// Declares the plugin `$name`: its output dtype is `Kind::$kind`'s for its input (one
 /// output-type function per plugin, so that a dtype error names the function), and its
@@ -283,14 +283,17 @@ fn sweep_order<M: OrderOver>(
         let most = w as usize;
         // A piece's index owns its values: `parallel::window`'s builder takes the rows for
         // any lifetime, so what it builds cannot borrow them. One pass borrows the column's
-        // values when it is one chunk without nulls.
+        // values when it is one chunk without nulls (`Rows::non_null_values`).
         let pieces = parallel::window(name, x, w, lag, usize::MAX, |r, rows| {
             make.over(BlockRank::new(rows.non_null_values(r).into_owned(), most))
         });
         return pieces.unwrap_or_else(|| {
             sweep_f64(
                 name,
-                make.over(BlockRank::new(non_null_slice(x), most)),
+                make.over(BlockRank::new(
+                    parallel::rows_of(x).non_null_values(0..x.len()),
+                    most,
+                )),
                 x,
                 lag,
             )
@@ -325,8 +328,8 @@ pub(crate) const RANK_INDEX_MIN_WINDOW: u64 = 200;
 
 /// From this window of rows on, rolling quantiles rank the column block by block
 /// ([`BlockRank`]); below, a sorted array, whose full windows of up to
-/// [`ring::RING_MAX`] rows slide in AVX2 registers. The block ranks cost about the same at
-/// any size, the sorted array grows with the window: measured on 2M normal values, core,
+/// [`ring::RING_MAX`] rows slide in AVX2 registers. Over this range the block ranks cost
+/// about the same at every size, the sorted array grows with the window: measured on 2M normal values, core,
 /// median, best of 5 (ns/row, sorted array vs block ranks): W=33 34-37 vs 35-41, W=40 36-47
 /// vs 33-48, W=64 47 vs 34, W=100 61 vs 34, W=150 82 vs 35, W=199 104 vs 35.
 const BLOCK_RANK_MIN_WINDOW: u64 = ring::RING_MAX as u64 + 1;

@@ -81,7 +81,7 @@ fn threads_for(n: usize) -> usize {
 }
 
 /// The chunks of `ca` as the core's segments (a bitmap only where a chunk has nulls).
-fn rows_of(ca: &Float64Chunked) -> Rows<'_> {
+pub(crate) fn rows_of(ca: &Float64Chunked) -> Rows<'_> {
     let segments = ca
         .downcast_iter()
         .map(|arr| Segment {

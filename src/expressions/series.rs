@@ -48,17 +48,6 @@ pub fn non_null_values<T: PolarsNumericType>(ca: &ChunkedArray<T>) -> Vec<T::Nat
     out
 }
 
-/// The non-null values of `ca` in row order, borrowed when it is one chunk without nulls.
-pub fn non_null_slice(ca: &Float64Chunked) -> std::borrow::Cow<'_, [f64]> {
-    let mut chunks = ca.downcast_iter();
-    if let (Some(arr), None) = (chunks.next(), chunks.next()) {
-        if arr.validity().is_none_or(|v| v.unset_bits() == 0) {
-            return std::borrow::Cow::Borrowed(arr.values().as_slice());
-        }
-    }
-    std::borrow::Cow::Owned(non_null_values(ca))
-}
-
 /// Run `stat` over `s` chunk by chunk (state carried across chunks) and return the row
 /// outputs as a Series named like the input, one output chunk per input chunk.
 pub fn run_series<S: Kernel>(stat: &mut S, s: &Series) -> Result<Series, DtypeError> {
